@@ -1,0 +1,90 @@
+"""LEANER-GLUE: the nine GLUE tasks with simplified sentences and GLUE's own labels.
+
+One config per task, with GLUE's features: class names for the classification tasks, a float score
+for STS-B, and MNLI's matched/mismatched evaluation splits. Test labels are -1, as in GLUE.
+Files: ``data/leaner/glue/<task>_<split>.jsonl``; a split with no file is simply absent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import datasets
+
+from hf_leaner.data.release import LeanerDataError, MissingSourceError, iter_records, release_root
+
+# task -> (text fields, label names or None for regression)
+TASKS = {
+    "cola": (("sentence",), ["unacceptable", "acceptable"]),
+    "sst2": (("sentence",), ["negative", "positive"]),
+    "mrpc": (("sentence1", "sentence2"), ["not_equivalent", "equivalent"]),
+    "qqp": (("question1", "question2"), ["not_duplicate", "duplicate"]),
+    "stsb": (("sentence1", "sentence2"), None),
+    "mnli": (("premise", "hypothesis"), ["entailment", "neutral", "contradiction"]),
+    "qnli": (("question", "sentence"), ["entailment", "not_entailment"]),
+    "rte": (("sentence1", "sentence2"), ["entailment", "not_entailment"]),
+    "wnli": (("sentence1", "sentence2"), ["not_entailment", "entailment"]),
+}
+MNLI_SPLITS = ("train", "validation_matched", "validation_mismatched", "test_matched", "test_mismatched")
+PLAIN_SPLITS = ("train", "validation", "test")
+
+
+@dataclass
+class LeanerGlueConfig(datasets.BuilderConfig):
+    text_fields: tuple = ()
+    label_names: list | None = field(default=None)
+    repo_id: str = "EmpathYang/TinyHelen"
+
+
+def task_features(task: str) -> datasets.Features:
+    text_fields, labels = TASKS[task]
+    feats = {f: datasets.Value("string") for f in text_fields}
+    feats["label"] = datasets.Value("float32") if labels is None else datasets.ClassLabel(names=labels)
+    feats["idx"] = datasets.Value("int32")
+    return datasets.Features(feats)
+
+
+class LeanerGlue(datasets.GeneratorBasedBuilder):
+    BUILDER_CONFIG_CLASS = LeanerGlueConfig
+    BUILDER_CONFIGS = [
+        LeanerGlueConfig(name=t, text_fields=f, label_names=l, version=datasets.Version("1.0.0"),
+                         description=f"GLUE {t.upper()}, rewritten in plain language, labels preserved.")
+        for t, (f, l) in TASKS.items()
+    ]
+    DEFAULT_CONFIG_NAME = "cola"
+
+    def _info(self):
+        return datasets.DatasetInfo(description=__doc__, features=task_features(self.config.name),
+                                    homepage="https://arxiv.org/abs/2501.00522", license="mit")
+
+    @staticmethod
+    def source_patterns(cfg) -> list[str]:
+        return [f"data/leaner/glue/{cfg.name}_*"]
+
+    def _split_generators(self, dl_manager):
+        task = self.config.name
+        root = release_root(self.config.data_dir, self.source_patterns(self.config), self.config.repo_id)
+        glue_dir = root / "data" / "leaner" / "glue"
+        splits = MNLI_SPLITS if task == "mnli" else PLAIN_SPLITS
+        gens = [datasets.SplitGenerator(name=s, gen_kwargs={"path": glue_dir / f"{task}_{s}.jsonl"})
+                for s in splits if (glue_dir / f"{task}_{s}.jsonl").is_file()]
+        if not gens:
+            present = sorted(p.name for p in glue_dir.glob("*.jsonl")) if glue_dir.is_dir() else []
+            raise MissingSourceError(f"{glue_dir}: no files for GLUE task '{task}' (expected {task}_<split>.jsonl "
+                                  f"for split in {', '.join(splits)}); present: {', '.join(present) or 'none'}")
+        return gens
+
+    def _generate_examples(self, path):
+        feats = task_features(self.config.name)
+        for lineno, rec in iter_records(path):
+            where = f"{path}:{lineno}"
+            missing = [k for k in feats if k not in rec]
+            if missing:
+                raise LeanerDataError(f"{where}: missing field(s) {', '.join(missing)} for GLUE task "
+                                      f"'{self.config.name}'")
+            label = rec["label"]
+            if isinstance(feats["label"], datasets.ClassLabel) and label != -1 and not (
+                    isinstance(label, int) and 0 <= label < feats["label"].num_classes):
+                raise LeanerDataError(f"{where}: field 'label' = {label!r} is not a class of "
+                                      f"{feats['label'].names} (or -1 for unlabeled test rows)")
+            yield f"{path.name}:{lineno}", {k: rec[k] for k in feats}

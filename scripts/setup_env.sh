@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Create (once) the project's virtual environment in .venv and install hf-leaner into it.
+# torch goes in first, as the CPU build unless an NVIDIA GPU is present, so that resolving the other
+# packages never pulls several GB of CUDA wheels on a CPU machine. Re-running is cheap: it only
+# reinstalls when pyproject.toml changed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+VENV=${HF_LEANER_VENV:-.venv}
+PY=${PYTHON:-python3}
+TORCH_VERSION=${TORCH_VERSION:-2.13.0}
+stamp="$VENV/.hf-leaner-installed"
+
+[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ]; then exit 0; fi
+
+pip=("$VENV/bin/python" -m pip --disable-pip-version-check)
+links=()
+[ -d /opt/wheels ] && links=(--find-links /opt/wheels)   # a machine image's local wheels, if any
+"${pip[@]}" install -q --upgrade pip
+if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
+  if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+    "${pip[@]}" install -q "torch==$TORCH_VERSION" "${links[@]}"
+  else
+    "${pip[@]}" install -q "torch==$TORCH_VERSION" "${links[@]}" \
+      || "${pip[@]}" install -q "torch==$TORCH_VERSION" --index-url https://download.pytorch.org/whl/cpu
+  fi
+fi
+# pin whatever torch is now installed, so no dependency can swap it for a CUDA build
+"$VENV/bin/python" -c "import torch; print('torch==' + torch.__version__)" > "$VENV/torch-constraint.txt"
+"${pip[@]}" install -q -c "$VENV/torch-constraint.txt" "${links[@]}" -e ".[test]"
+touch "$stamp"

@@ -1,0 +1,337 @@
+"""Corpus statistics: the paper's evidence that LEANER text is simpler than the original.
+
+For a stream of documents: counts (documents, words, tokens), vocabulary size, type-token ratio,
+mean sentence length, the share of running words outside the 2,000 most frequent, and the Shannon
+entropy of the n-gram distribution for n = 1..4, over words and over tokens.
+
+Definitions (the same everywhere, including the pure-Python reference in ``benchmarks/``):
+
+* a *word* is a maximal run of letters/digits, with inner apostrophes (``don't``), lower-cased;
+* a *sentence* is a stretch of text ended by ``.``, ``!`` or ``?`` followed by white space, or by a
+  line break; only stretches with at least one word count;
+* n-grams do not cross document boundaries;
+* entropy is ``H_n = -sum p(g) log2 p(g)`` over the empirical distribution of n-grams ``g``: **bits**.
+
+It streams: documents are processed in batches, and n-grams are counted as 64-bit keys in sorted
+NumPy arrays that are compacted as they grow (about 16 bytes per distinct n-gram, against ~150 for a
+``collections.Counter`` of tuples). Unigram and bigram keys are exact; 3- and 4-gram keys are a 64-bit
+hash of the word ids (a collision needs ~4e9 distinct n-grams to become likely).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Iterable, Iterator
+
+import numpy as np
+from tqdm.auto import tqdm
+
+WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+SENTENCE_SPLIT_RE = re.compile(r"[.!?]+[\"'”’)\]]*\s+|\n+")
+_HAS_WORD_RE = re.compile(r"[^\W_]")
+MAX_N = 4
+TOP_K = 2000
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant (golden ratio): spreads ids over the key space
+
+
+class NgramCounter:
+    """Exact counts of uint64 keys, kept as a sorted array plus a buffer of new keys."""
+
+    def __init__(self, min_flush: int = 1 << 22):
+        self.keys = np.empty(0, dtype=np.uint64)
+        self.counts = np.empty(0, dtype=np.int64)
+        self._buffer: list[np.ndarray] = []
+        self._buffered = 0
+        self._min_flush = min_flush
+
+    def add(self, keys: np.ndarray) -> None:
+        if keys.size:
+            self._buffer.append(keys)
+            self._buffered += keys.size
+            # flush when the buffer is as large as the table: amortised O(N log N) overall
+            if self._buffered >= max(self._min_flush, self.keys.size):
+                self._flush()
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        new_keys, new_counts = np.unique(np.concatenate(self._buffer), return_counts=True)
+        self._buffer, self._buffered = [], 0
+        if self.keys.size == 0:
+            self.keys, self.counts = new_keys, new_counts.astype(np.int64)
+            return
+        keys = np.concatenate([self.keys, new_keys])
+        counts = np.concatenate([self.counts, new_counts.astype(np.int64)])
+        order = np.argsort(keys, kind="stable")
+        keys, counts = keys[order], counts[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        self.keys, self.counts = keys[starts], np.add.reduceat(counts, starts)
+
+    def finalize(self) -> np.ndarray:
+        self._flush()
+        return self.counts
+
+    @property
+    def nbytes(self) -> int:
+        return self.keys.nbytes + self.counts.nbytes + self._buffered * 8
+
+
+class DenseCounter:
+    """Counts of small non-negative integer keys (unigram ids) by ``bincount``: no sorting at all."""
+
+    def __init__(self):
+        self.counts = np.zeros(0, dtype=np.int64)
+
+    def add(self, keys: np.ndarray) -> None:
+        if keys.size:
+            new = np.bincount(keys.astype(np.int64))
+            if new.size > self.counts.size:
+                new[: self.counts.size] += self.counts
+                self.counts = new
+            else:
+                self.counts[: new.size] += new
+
+    def finalize(self) -> np.ndarray:
+        return self.counts[self.counts > 0]
+
+
+def entropy_bits(counts: np.ndarray) -> float:
+    total = counts.sum()
+    if total == 0:
+        return 0.0
+    c = counts.astype(np.float64)
+    return float(math.log2(total) - (c * np.log2(c)).sum() / total)
+
+
+def ngram_keys(ids: np.ndarray, doc_index: np.ndarray, n: int) -> np.ndarray:
+    """Keys of all n-grams of ``ids`` that lie inside one document."""
+    if ids.size < n:
+        return np.empty(0, dtype=np.uint64)
+    m = ids.size - n + 1
+    if n == 1:
+        return ids.astype(np.uint64)
+    if n == 2:
+        keys = (ids[:m].astype(np.uint64) << np.uint64(32)) | ids[1:m + 1].astype(np.uint64)
+    else:
+        keys = ids[:m].astype(np.uint64)
+        with np.errstate(over="ignore"):
+            for j in range(1, n):
+                keys = (keys ^ (keys >> np.uint64(29))) * _MIX + ids[j:m + j].astype(np.uint64)
+    return keys[doc_index[:m] == doc_index[n - 1:]]
+
+
+@dataclass
+class _Stream:
+    """Counters for one id stream (words or tokens)."""
+
+    counters: list = field(default_factory=lambda: [DenseCounter()] + [NgramCounter() for _ in range(MAX_N - 1)])
+    total: int = 0
+
+    def add(self, ids: list[int], lengths: list[int]) -> None:
+        if not ids:
+            return
+        ids = np.array(ids, dtype=np.int64)
+        doc_index = np.repeat(np.arange(len(lengths)), lengths)
+        self.total += ids.size
+        for n, counter in enumerate(self.counters, start=1):
+            counter.add(ngram_keys(ids, doc_index, n))
+
+
+class CorpusStatistics:
+    """Accumulate statistics over batches of documents; call :meth:`result` at the end."""
+
+    def __init__(self, name: str = "corpus", tokenizer=None, top_k: int = TOP_K):
+        self.name = name
+        self.tokenizer = tokenizer
+        self.top_k = top_k
+        self.vocab: dict[str, int] = {}
+        self.documents = 0
+        self.sentences = 0
+        self.words = _Stream()
+        self.tokens = _Stream() if tokenizer is not None else None
+
+    def add_batch(self, texts: list[str]) -> None:
+        vocab = self.vocab
+        ids: list[int] = []
+        lengths = []
+        for text in texts:
+            words = WORD_RE.findall(text.lower())
+            ids.extend([vocab.setdefault(w, len(vocab)) for w in words])
+            lengths.append(len(words))
+            self.sentences += sum(1 for s in SENTENCE_SPLIT_RE.split(text) if _HAS_WORD_RE.search(s))
+        self.documents += len(texts)
+        self.words.add(ids, lengths)
+        if self.tokens is not None:
+            token_ids, token_lengths = [], []
+            for seq in self._encode(texts):
+                token_ids.extend(seq)
+                token_lengths.append(len(seq))
+            self.tokens.add(token_ids, token_lengths)
+
+    def _encode(self, texts: list[str]) -> list[list[int]]:
+        backend = getattr(self.tokenizer, "backend_tokenizer", None)
+        if backend is not None:  # the Rust tokenizer, batched, without offsets: the fast path
+            encode = getattr(backend, "encode_batch_fast", backend.encode_batch)
+            return [e.ids for e in encode(texts, add_special_tokens=False)]
+        return self.tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
+
+    def result(self) -> dict:
+        unigram = self.words.counters[0].finalize()
+        n_words = self.words.total
+        top = np.sort(unigram)[::-1][: self.top_k].sum() if unigram.size else 0
+        row = {
+            "name": self.name,
+            "documents": self.documents,
+            "words": n_words,
+            "tokens": self.tokens.total if self.tokens else None,
+            "vocab_size": int(unigram.size),
+            "type_token_ratio": unigram.size / n_words if n_words else 0.0,
+            "mean_sentence_length": n_words / self.sentences if self.sentences else 0.0,
+            f"share_outside_top_{self.top_k}": 1 - top / n_words if n_words else 0.0,
+        }
+        for n, counter in enumerate(self.words.counters, start=1):
+            row[f"word_entropy_{n}"] = entropy_bits(counter.finalize())
+        for n in range(1, MAX_N + 1):
+            row[f"token_entropy_{n}"] = (entropy_bits(self.tokens.counters[n - 1].finalize())
+                                         if self.tokens else None)
+        return row
+
+
+def corpus_statistics(texts: Iterable[str], name: str = "corpus", tokenizer=None, batch_size: int = 512,
+                      total: int | None = None, progress: bool = True) -> dict:
+    """Statistics of a stream of documents (any iterable of strings; it is read once)."""
+    stats = CorpusStatistics(name, tokenizer)
+    batch: list[str] = []
+    with tqdm(total=total, desc=f"stats {name}", unit="doc", disable=not progress, leave=False) as bar:
+        for text in texts:
+            batch.append(text)
+            if len(batch) >= batch_size:
+                stats.add_batch(batch)
+                bar.update(len(batch))
+                batch = []
+        if batch:
+            stats.add_batch(batch)
+            bar.update(len(batch))
+    return stats.result()
+
+
+# --------------------------------------------------------------------------------------------------
+# Sources
+
+
+def release_statistics(data_dir, size: str = "10M", split: str = "validation", genres=None,
+                       tokenizer=None, paired: bool = True, on_corrupt: str = "warn",
+                       progress: bool = True) -> list[dict]:
+    """LEANER vs ORIGINAL per genre of a release copy, side by side.
+
+    With ``paired=True`` only documents present in both variants (same ``hash``) are counted, so the
+    two rows of a genre describe the same documents.
+    """
+    from .release import GENRES, find_pretrain_files, iter_pretrain_examples, release_root
+
+    root = release_root(data_dir)
+    rows = []
+    for genre in genres or GENRES:
+        files = {v: find_pretrain_files(root, v, size, split, (genre,)) for v in ("leaner", "original")}
+        if not files["leaner"] and not files["original"]:
+            continue
+        keep = None
+        if paired:
+            if not (files["leaner"] and files["original"]):
+                continue
+            hashes = [{ex["hash"] for _, ex in iter_pretrain_examples(files[v], on_corrupt)} for v in files]
+            keep = hashes[0] & hashes[1]
+        for variant, fs in files.items():
+            texts = _paired_texts(iter_pretrain_examples(fs, on_corrupt), keep)
+            row = corpus_statistics(texts, f"{genre}/{variant}", tokenizer, progress=progress,
+                                    total=len(keep) if keep is not None else None)
+            rows.append({"genre": genre, "variant": variant, **row})
+    return rows
+
+
+def _paired_texts(examples, keep: set | None) -> Iterator[str]:
+    """Texts whose hash is in ``keep``, each document once (the original shards repeat a few)."""
+    seen = set()
+    for _, ex in examples:
+        if keep is None:
+            yield ex["text"]
+        elif ex["hash"] in keep and ex["hash"] not in seen:
+            seen.add(ex["hash"])
+            yield ex["text"]
+
+
+def dataset_statistics(dataset, text_column: str = "text", by: str | None = "genre", tokenizer=None,
+                       name: str = "dataset", progress: bool = True) -> list[dict]:
+    """Statistics of a ``datasets.Dataset`` (or any iterable of dicts), optionally one row per ``by`` value."""
+    if by and by in getattr(dataset, "column_names", []):
+        rows = []
+        for value in sorted(set(dataset[by])):
+            sub = dataset.filter(lambda b: [x == value for x in b], input_columns=by, batched=True)
+            rows.append(corpus_statistics((t for t in sub[text_column]), f"{name}/{value}", tokenizer,
+                                          total=len(sub), progress=progress))
+        return rows
+    return [corpus_statistics((r[text_column] for r in dataset), name, tokenizer, progress=progress)]
+
+
+def iter_text_file(path, text_field: str = "text") -> Iterator[str]:
+    """Documents of a plain file: ``.txt`` (blank-line separated), or ``.jsonl``/``.json`` (optionally ``.zst``)."""
+    from pathlib import Path
+
+    from .release import LeanerDataError, iter_records
+
+    path = Path(path)
+    if path.name.endswith((".txt", ".txt.zst")) or path.suffix in ("", ".md"):
+        with path.open(encoding="utf-8") as fh:
+            doc: list[str] = []
+            for line in fh:
+                if line.strip():
+                    doc.append(line)
+                elif doc:
+                    yield "".join(doc)
+                    doc = []
+            if doc:
+                yield "".join(doc)
+        return
+    for lineno, rec in iter_records(path):
+        if isinstance(rec, str):
+            yield rec
+        elif isinstance(rec, dict) and isinstance(rec.get(text_field), str):
+            yield rec[text_field]
+        else:
+            raise LeanerDataError(f"{path}:{lineno}: no string field '{text_field}' (use --text-field)")
+
+
+# --------------------------------------------------------------------------------------------------
+# Output
+
+_COLUMNS = [
+    ("documents", "docs", "{:,}"), ("words", "words", "{:,}"), ("tokens", "tokens", "{:,}"),
+    ("vocab_size", "vocab", "{:,}"), ("type_token_ratio", "TTR", "{:.3f}"),
+    ("mean_sentence_length", "sent.len", "{:.1f}"), (f"share_outside_top_{TOP_K}", ">2K", "{:.1%}"),
+] + [(f"word_entropy_{n}", f"Hw{n}", "{:.2f}") for n in range(1, MAX_N + 1)] \
+  + [(f"token_entropy_{n}", f"Ht{n}", "{:.2f}") for n in range(1, MAX_N + 1)]
+
+
+def format_table(rows: list[dict]) -> str:
+    head = ["corpus"] + [c[1] for c in _COLUMNS]
+    body = [[r["name"]] + [("-" if r.get(k) is None else fmt.format(r[k])) for k, _, fmt in _COLUMNS]
+            for r in rows]
+    widths = [max(len(x[i]) for x in [head] + body) for i in range(len(head))]
+    line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    out = [line(head), "  ".join("-" * w for w in widths)] + [line(b) for b in body]
+    out.append("")
+    out.append(f"Hw1..Hw4 / Ht1..Ht4: Shannon entropy of the word / token n-gram distribution, n = 1..4, in bits "
+               f"(log base 2). TTR = vocab / words. >2K = share of running words outside the {TOP_K:,} most "
+               "frequent. sent.len = words per sentence.")
+    return "\n".join(out)
+
+
+def to_json(rows: list[dict]) -> str:
+    return json.dumps({"entropy_unit": "bits (log base 2)", "rows": rows}, indent=2)
+
+
+__all__ = ["CorpusStatistics", "NgramCounter", "corpus_statistics", "dataset_statistics", "format_table",
+           "iter_text_file", "release_statistics", "to_json", "asdict"]
