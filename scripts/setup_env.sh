@@ -13,7 +13,11 @@ stamp="$VENV/.hf-leaner-installed"
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ]; then exit 0; fi
 
-pip=("$VENV/bin/python" -m pip --disable-pip-version-check)
+echo "hf-leaner: setting up $VENV (first run or pyproject.toml changed; log in $VENV/setup.log)" >&2
+log="$VENV/setup.log"
+: > "$log"
+pip=(run_pip "$VENV/bin/python" -m pip --disable-pip-version-check)
+run_pip() { "$@" >>"$log" 2>&1 || { tail -n 40 "$log" >&2; echo "hf-leaner: setup failed, see $log" >&2; return 1; }; }
 links=()
 [ -d /opt/wheels ] && links=(--find-links /opt/wheels)   # a machine image's local wheels, if any
 "${pip[@]}" install -q --upgrade pip

@@ -115,6 +115,13 @@ def cmd_quickstart(args) -> int:
     return 0
 
 
+def cmd_local_hub(args) -> int:
+    from .hub.local_hub import serve
+
+    serve(args.root, args.host, args.port)
+    return 0
+
+
 def _table(rows) -> str:
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
@@ -164,6 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--split", default="validation")
     q.add_argument("--vocab-size", type=int, default=2000)
     q.set_defaults(func=cmd_quickstart)
+
+    h = sub.add_parser("local-hub", help="serve a local folder as a Hub endpoint (then set HF_ENDPOINT to it)")
+    h.add_argument("--root", required=True, help="folder holding models/ and datasets/ repos")
+    h.add_argument("--host", default="127.0.0.1", help="bind address (keep it loopback)")
+    h.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    h.set_defaults(func=cmd_local_hub)
     return p
 
 

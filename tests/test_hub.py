@@ -1,0 +1,71 @@
+"""Hub code paths over real HTTP, against the local hub server running as its own process."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+CLI = [sys.executable, "-m", "hf_leaner.cli"]
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hub")
+    proc = subprocess.Popen(CLI + ["local-hub", "--root", str(root), "--port", "0"], stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    m = re.search(r"(http://127\.0\.0\.1:\d+)", line)
+    assert m, line
+    env = {**os.environ, "HF_ENDPOINT": m[1], "HF_TOKEN": "hf_local_test_token",
+           "HF_HOME": str(tmp_path_factory.mktemp("hf_home")), "HF_HUB_OFFLINE": "0", "HF_DATASETS_OFFLINE": "0"}
+    yield {"url": m[1], "root": root, "env": env}
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def _run(args, env, cwd=None):
+    run = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-4000:]
+    return run.stdout
+
+
+def test_release_download_build_push_and_load_by_repo_id(hub, tmp_path, sample_dir):
+    env = hub["env"]
+    # the "public release" on this hub: our sample, uploaded as EmpathYang/TinyHelen
+    _run([sys.executable, "-c", (
+        "from huggingface_hub import HfApi; api = HfApi();"
+        "api.create_repo('EmpathYang/TinyHelen', repo_type='dataset', exist_ok=True);"
+        f"api.upload_folder(folder_path={str(sample_dir)!r}, repo_id='EmpathYang/TinyHelen', repo_type='dataset',"
+        " allow_patterns=['data/**'])")], env)
+    # no --data-dir: the builder downloads the files it needs from the Hub, then publishes and pushes
+    out = _run(CLI + ["build-dataset", "leaner-eval", "--output", str(tmp_path / "out"), "--push-to-hub", "me/leaner-eval"], env)
+    assert "pushed: " + hub["url"] + "/datasets/me/leaner-eval/commit/" in out
+    assert (hub["root"] / "datasets/me/leaner-eval/split-0-7/test-00000-of-00001.parquet").is_file()
+    # anyone can now load it by repo id, with plain datasets
+    code = ("from datasets import load_dataset; import json;"
+            "d = load_dataset('me/leaner-eval', 'split-0-7', split='test'); print(json.dumps(d[0]))")
+    row = json.loads(_run([sys.executable, "-c", code], env).strip().splitlines()[-1])
+    assert row["question"] == "Why do we need to sleep?"
+
+
+def test_pushing_again_is_a_new_commit_with_the_same_files(hub, tmp_path, sample_dir):
+    env = hub["env"]
+    args = CLI + ["build-dataset", "leaner-glue", "--data-dir", str(sample_dir), "--output", str(tmp_path), "--push-to-hub", "me/glue"]
+    first = re.search(r"commit/([0-9a-f]{40})", _run(args, env))[1]
+    second = re.search(r"commit/([0-9a-f]{40})", _run(args, env))[1]
+    assert first != second
+    log = json.loads((hub["root"] / "datasets/me/glue/.local_hub.json").read_text())
+    assert [c["sha"] for c in log][-2:] == [first, second]
+
+
+def test_bad_card_yaml_is_rejected_by_the_server(hub, tmp_path):
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "README.md").write_text("---\nconfigs:\n- data_files: x.parquet\n---\n# broken\n")
+    code = ("from hf_leaner.data.publish import push_folder; from pathlib import Path;"
+            f"push_folder(Path({str(folder)!r}), 'me/broken')")
+    run = subprocess.run([sys.executable, "-c", code], env=hub["env"], capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0 and "configs[0]: missing config_name" in run.stderr
