@@ -3,8 +3,8 @@
 ``train_tokenizer`` runs the ``tokenizers`` BPE trainer over any stream of texts and returns a
 ``PreTrainedTokenizerFast`` with the special tokens and the post-processing its objective needs:
 
-* ``clm`` (LLaMA, Mamba): one ``<|endoftext|>`` token serves as BOS, EOS, UNK and PAD; documents are
-  packed with it in between.
+* ``clm`` (LLaMA, Mamba): one ``<|endoftext|>`` token serves as BOS, EOS and PAD (documents are packed
+  with it in between); ``<unk>`` stands for tokens a vocabulary curriculum has not admitted yet.
 * ``mlm`` (BERT): ``[PAD] [UNK] [CLS] [SEP] [MASK]``, sequences wrapped as ``[CLS] A [SEP] (B [SEP])``.
 * ``plm`` (XLNet): ``<unk> <s> </s> <cls> <sep> <pad> <mask> <eod> <eop>``, sequences end with
   ``<sep> <cls>`` and are padded on the left, as XLNet expects.
@@ -21,8 +21,8 @@ from transformers import PreTrainedTokenizerFast
 
 FAMILY_OF_ARCH = {"llama": "clm", "mamba2": "clm", "bert": "mlm", "xlnet": "plm"}
 SPECIAL_TOKENS = {
-    "clm": {"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>", "unk_token": "<|endoftext|>",
-            "pad_token": "<|endoftext|>"},
+    "clm": {"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>",
+            "unk_token": "<unk>"},
     "mlm": {"pad_token": "[PAD]", "unk_token": "[UNK]", "cls_token": "[CLS]", "sep_token": "[SEP]",
             "mask_token": "[MASK]"},
     "plm": {"unk_token": "<unk>", "bos_token": "<s>", "eos_token": "</s>", "cls_token": "<cls>",

@@ -1,0 +1,167 @@
+"""Difficulty scorers: one number per document, higher = harder. A registry users extend.
+
+    @register_scorer("my_scorer")
+    def my_scorer(docs: Documents, trainer) -> np.ndarray: ...
+
+or, in a ``CurriculumTrainer`` subclass, a method ``score_<name>(self, docs)`` that replaces the
+registered scorer of that name. Scorers marked ``dynamic`` (self-loss) are re-run at every stage with
+the model being trained; the others run once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+
+from hf_leaner.data.stats import _HAS_WORD_RE, SENTENCE_SPLIT_RE, WORD_RE
+
+
+@dataclass
+class Documents:
+    """The training documents as the scorers see them."""
+
+    token_ids: list[np.ndarray]  # per document, without special tokens
+    texts: list[str] | None = None
+    columns: dict[str, list] = field(default_factory=dict)  # genre, precomputed difficulty, ...
+
+    def __len__(self) -> int:
+        return len(self.token_ids)
+
+
+@dataclass(frozen=True)
+class Scorer:
+    name: str
+    fn: Callable
+    dynamic: bool = False
+
+
+SCORERS: dict[str, Scorer] = {}
+
+
+def register_scorer(name: str, dynamic: bool = False):
+    def wrap(fn):
+        SCORERS[name] = Scorer(name, fn, dynamic)
+        return fn
+    return wrap
+
+
+def get_scorer(name: str) -> Scorer:
+    if name not in SCORERS:
+        raise ValueError(f"difficulty scorer {name!r}: choose one of {', '.join(sorted(SCORERS))} "
+                         "(or register one with hf_leaner.curriculum.register_scorer)")
+    return SCORERS[name]
+
+
+@register_scorer("random")
+def random_difficulty(docs: Documents, trainer) -> np.ndarray:
+    return np.random.default_rng(trainer.args.seed).random(len(docs))
+
+
+@register_scorer("sentence_length")
+def mean_sentence_length(docs: Documents, trainer) -> np.ndarray:
+    """Words per sentence (the definitions of ``hf-leaner stats``); token count when there is no text."""
+    if docs.texts is None:
+        return np.array([len(t) for t in docs.token_ids], dtype=np.float64)
+    out = np.empty(len(docs))
+    for i, text in enumerate(docs.texts):
+        words = len(WORD_RE.findall(text))
+        sentences = sum(1 for s in SENTENCE_SPLIT_RE.split(text) if _HAS_WORD_RE.search(s))
+        out[i] = words / max(sentences, 1)
+    return out
+
+
+def _token_counts(docs: Documents) -> np.ndarray:
+    flat = np.concatenate(docs.token_ids) if len(docs) else np.zeros(0, dtype=np.int64)
+    return np.bincount(flat.astype(np.int64))
+
+
+@register_scorer("unigram_perplexity")
+def unigram_perplexity(docs: Documents, trainer) -> np.ndarray:
+    """Mean surprisal (nats/token) of the document under the corpus' add-one unigram model."""
+    counts = _token_counts(docs).astype(np.float64) + 1.0
+    logp = np.log(counts / counts.sum())
+    return np.array([-logp[t].mean() if len(t) else 0.0 for t in docs.token_ids])
+
+
+@register_scorer("bigram_perplexity")
+def bigram_perplexity(docs: Documents, trainer, mix: float = 0.7) -> np.ndarray:
+    """Mean surprisal under the corpus' bigram model, interpolated with the unigram model."""
+    uni = _token_counts(docs).astype(np.float64) + 1.0
+    puni = uni / uni.sum()
+    v = len(uni)
+    keys = np.concatenate([t[:-1].astype(np.int64) * v + t[1:] for t in docs.token_ids if len(t) > 1] or [np.zeros(0, np.int64)])
+    bkeys, bcounts = np.unique(keys, return_counts=True)
+    out = np.empty(len(docs))
+    for i, t in enumerate(docs.token_ids):
+        if len(t) < 2:
+            out[i] = -np.log(puni[t]).mean() if len(t) else 0.0
+            continue
+        k = t[:-1].astype(np.int64) * v + t[1:]
+        pos = np.searchsorted(bkeys, k)
+        pos = np.minimum(pos, len(bkeys) - 1)
+        c = np.where(bkeys[pos] == k, bcounts[pos], 0)
+        p = mix * c / (uni[t[:-1]] - 1.0).clip(min=1.0) + (1 - mix) * puni[t[1:]]
+        out[i] = -np.log(p).mean()
+    return out
+
+
+@register_scorer("self_loss", dynamic=True)
+def self_loss(docs: Documents, trainer) -> np.ndarray:
+    """Mean token loss of each document under the model being trained (no grad, batched)."""
+    return trainer.document_losses(docs, trainer.model)
+
+
+@register_scorer("lm_loss")
+def lm_loss(docs: Documents, trainer) -> np.ndarray:
+    """Mean token loss under a reference causal LM (``reference_model``, a local path), or the values of a
+    precomputed column (``difficulty_column``)."""
+    args = trainer.args
+    if args.difficulty_column:
+        return column_difficulty(docs, trainer)
+    if not args.reference_model:
+        raise ValueError("lm_loss difficulty needs reference_model (a local model folder) or difficulty_column")
+    from transformers import AutoModelForCausalLM
+
+    reference = AutoModelForCausalLM.from_pretrained(args.reference_model).to(trainer.args.device)
+    return trainer.document_losses(docs, reference, objective="clm")
+
+
+@register_scorer("column")
+def column_difficulty(docs: Documents, trainer) -> np.ndarray:
+    name = trainer.args.difficulty_column
+    if not name or name not in docs.columns:
+        raise ValueError(f"difficulty_column {name!r} is not a column of the training data "
+                         f"(columns: {', '.join(docs.columns) or 'none'})")
+    return np.asarray(docs.columns[name], dtype=np.float64)
+
+
+@register_scorer("genre")
+def genre_order(docs: Documents, trainer) -> np.ndarray:
+    """Documents ordered by genre (``genre_order``, e.g. conversation first), randomly within a genre."""
+    genres = docs.columns.get("genre")
+    if genres is None:
+        raise ValueError("genre difficulty needs a 'genre' column in the training data")
+    order = list(trainer.args.genre_order or sorted(set(genres)))
+    rank = {g: i for i, g in enumerate(order)}
+    missing = sorted(set(genres) - set(rank))
+    if missing:
+        raise ValueError(f"genre_order {order} does not list genre(s) {missing}")
+    jitter = np.random.default_rng(trainer.args.seed).random(len(docs)) * 0.5
+    return np.array([rank[g] for g in genres], dtype=np.float64) + jitter
+
+
+@torch.no_grad()
+def sequence_losses(model, batch: dict, objective: str) -> torch.Tensor:
+    """Per-row (summed loss, label count) for a collated batch, for any of the three objectives."""
+    labels = batch.pop("labels")
+    out = model(**batch)
+    logits = out.logits.float()
+    if objective == "clm":
+        logits, labels = logits[:, :-1], labels[:, 1:]
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), labels.reshape(-1),
+                                             ignore_index=-100, reduction="none").view(labels.shape)
+    mask = labels != -100
+    return torch.stack([(loss * mask).sum(-1), mask.sum(-1).float()], dim=-1)
