@@ -185,8 +185,8 @@ def write_jsonl(path: Path, records, compress: bool = False) -> None:
 
 
 # documents per genre and split; book documents are long, so few
-COUNTS = {"web": (40, 8), "book": (6, 2), "wiki": (60, 10), "textbook": (30, 6), "conversation": (30, 6),
-          "code": (20, 5), "math": (40, 8)}
+COUNTS = {"web": (240, 16), "book": (24, 4), "wiki": (360, 20), "textbook": (150, 12), "conversation": (150, 12),
+          "code": (40, 6), "math": (80, 10)}
 GLUE = {
     "cola": lambda r, w: {"sentence": w.plain[0], "label": 1},
     "sst2": lambda r, w: {"sentence": w.plain[0], "label": r.randrange(2)},

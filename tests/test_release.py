@@ -107,4 +107,4 @@ def test_config_with_no_files_is_a_clear_error(tmp_path, sample_dir):
 
 def test_count_records_counts_array_elements(sample_dir):
     path = sample_dir / "data/ori/10M/train/conversation0000.json.zst"
-    assert count_records(path) == 30
+    assert count_records(path) == 150

@@ -86,15 +86,15 @@ def cmd_quickstart(args) -> int:
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     summary = []
-    print(f"[1/3] publishing the LEANER corpora from {data_dir} to {out / 'datasets'}")
+    print(f"[1/4] publishing the LEANER corpora from {data_dir} to {out / 'datasets'}")
     for name in ("leaner-pretrain", "leaner-glue", "leaner-eval", "leaner-instruct"):
         t0 = time.time()
-        report = publish_corpus(name, out / "datasets", data_dir=data_dir, on_corrupt="warn")
+        report = publish_corpus(name, out / "datasets", data_dir=data_dir, on_corrupt="warn", progress=False)
         built = [r for r in report.results if r.status != "skipped"]
         rows = sum(sum(r.splits.values()) for r in built)
         summary.append((f"publish {name}", f"{len(built)} configs, {rows:,} rows", f"{time.time() - t0:.1f}s"))
 
-    print("[2/3] training a 2,000-token byte-level BPE tokenizer on the LEANER training text")
+    print("[2/4] training a 2,000-token byte-level BPE tokenizer on the LEANER training text")
     t0 = time.time()
     from .data.corpora import load_leaner
 
@@ -103,15 +103,82 @@ def cmd_quickstart(args) -> int:
     tokenizer.save_pretrained(out / "tokenizer")
     summary.append(("tokenizer", f"{len(tokenizer):,} tokens -> {out / 'tokenizer'}", f"{time.time() - t0:.1f}s"))
 
-    print(f"[3/3] LEANER vs ORIGINAL statistics on the same documents ({args.size} {args.split})")
+    print(f"[3/4] LEANER vs ORIGINAL statistics on the same documents ({args.size} {args.split})")
     t0 = time.time()
     rows = stats.release_statistics(data_dir, args.size, args.split, NATURAL_GENRES, tokenizer, progress=False)
     (out / "statistics.json").write_text(stats.to_json(rows))
     summary.append(("statistics", f"{len(rows)} rows -> {out / 'statistics.json'}", f"{time.time() - t0:.1f}s"))
     print()
     print(stats.format_table(rows))
+
+    from .train.experiment import QUICK, format_curriculum_table, run_curriculum_experiment
+    from .train.pretrain import PretrainArguments
+
+    print(f"\n[4/4] pretraining a tiny {args.arch} ({args.model_size}) for {args.steps} steps: iterative curriculum "
+          "next to a full-random baseline")
+    t0 = time.time()
+    pargs = PretrainArguments(arch=args.arch, size=args.model_size, data=str(data_dir), data_config=f"leaner-{args.size}-all",
+                              block_size=args.block_size, max_eval_documents=100)
+    strategies = ("baseline (full random)", f"iterative / {args.curriculum.replace('_', ' ').replace('self loss', 'self-loss')}")
+    result = run_curriculum_experiment(pargs, out / "pretrain", steps=args.steps, eval_every=max(10, args.steps // 20),
+                                       batch_size=8, strategies=strategies)
+    summary.append(("pretraining", f"{len(strategies)} runs x {args.steps} steps -> {out / 'pretrain'}",
+                    f"{time.time() - t0:.1f}s"))
+    print()
+    print(format_curriculum_table(result))
+    print(f"loss curves: {out / 'pretrain' / 'curriculum_curves.png'}")
     print()
     print(_table([("step", "result", "time")] + summary))
+    return 0
+
+
+def cmd_pretrain(argv: list[str]) -> int:
+    """``hf-leaner pretrain [PretrainArguments] [CurriculumConfig / TrainingArguments flags]``."""
+    from transformers import HfArgumentParser
+
+    from .curriculum import CurriculumConfig
+    from .train.pretrain import PretrainArguments, pretrain
+
+    parser = HfArgumentParser((PretrainArguments, CurriculumConfig), prog="hf-leaner pretrain")
+    if not any(a.startswith("--output_dir") for a in argv):
+        argv = argv + ["--output_dir", "outputs/pretrain"]
+    pargs, args = parser.parse_args_into_dataclasses(args=argv)
+    resume = args.resume_from_checkpoint
+    summary = pretrain(pargs, args, resume_from_checkpoint=resume if resume not in (None, "False") else None)
+    trainer = summary.pop("trainer")
+    if trainer.is_world_process_zero():
+        rows = [("model", f"{pargs.arch} {pargs.size} ({summary['non_embedding_parameters']:,} non-embedding params)"),
+                ("curriculum", f"{args.difficulty} / {args.pacing}, {len(summary['curriculum'])} stage(s), "
+                               f"final fraction {summary['curriculum'][-1]['fraction']:.2f}"),
+                ("steps / tokens", f"{summary['steps']:,} / {summary['tokens_seen']:,}")]
+        rows += [(k.replace("eval_", "val ").replace("_", " "), f"{v:.4f}") for k, v in sorted(summary["eval"].items())]
+        rows += [("time", f"{summary['seconds']:.0f}s"), ("saved", args.output_dir),
+                 ("loss curve", str(Path(args.output_dir) / "loss_curve.png"))]
+        print()
+        print(_table([("", "")] + rows))
+    return 0
+
+
+def cmd_experiment(args) -> int:
+    from .train.experiment import (QUICK, STRATEGIES, format_curriculum_table, format_leaner_table,
+                                   run_curriculum_experiment, run_leaner_vs_original)
+    from .train.pretrain import PretrainArguments
+
+    pargs = PretrainArguments(arch=args.arch, size=args.size, data=args.data, data_config=args.data_config,
+                              block_size=args.block_size, vocab_size=args.vocab_size,
+                              max_eval_documents=args.max_eval_documents)
+    strategies = tuple(args.strategies) if args.strategies else (QUICK if args.quick else tuple(STRATEGIES))
+    common = dict(steps=args.steps, seed=args.seed, batch_size=args.batch_size, lr=args.learning_rate,
+                  eval_every=args.eval_every)
+    result = run_curriculum_experiment(pargs, args.output, strategies=strategies, patience=args.patience, **common)
+    print("\nEXP3: curriculum strategies, same steps, schedule and seed\n")
+    print(format_curriculum_table(result))
+    print(f"plot: {Path(args.output) / 'curriculum_curves.png'}")
+    if not args.skip_leaner_vs_original:
+        lvo = run_leaner_vs_original(pargs, args.output, **common)
+        print("\nLEANER vs ORIGINAL pretraining at an equal token budget\n")
+        print(format_leaner_table(lvo))
+        print(f"plot: {Path(args.output) / 'leaner_vs_original.png'}")
     return 0
 
 
@@ -170,7 +237,37 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--size", choices=SIZES, default="10M")
     q.add_argument("--split", default="validation")
     q.add_argument("--vocab-size", type=int, default=2000)
+    q.add_argument("--arch", default="llama", choices=["llama", "bert", "xlnet", "mamba2"])
+    q.add_argument("--model-size", default="1M")
+    q.add_argument("--curriculum", default="sentence_length",
+                   choices=["random", "sentence_length", "self_loss", "LM-loss"], help="the iterative curriculum's scorer")
+    q.add_argument("--steps", type=int, default=200)
+    q.add_argument("--block-size", type=int, default=128)
     q.set_defaults(func=cmd_quickstart)
+
+    sub.add_parser("pretrain", help="pretrain a tiny model, with or without a curriculum (--help for all flags)",
+                   add_help=False)
+
+    e = sub.add_parser("experiment", help="reproduce the paper's curriculum experiment at CPU scale")
+    e.add_argument("which", choices=["curriculum"])
+    e.add_argument("--data", default="sample", help="'sample', a release copy or a published corpus folder")
+    e.add_argument("--data-config", default="leaner-10M-all")
+    e.add_argument("--arch", default="llama", choices=["llama", "bert", "xlnet", "mamba2"])
+    e.add_argument("--size", default="1M")
+    e.add_argument("--steps", type=int, default=300)
+    e.add_argument("--batch-size", type=int, default=16)
+    e.add_argument("--block-size", type=int, default=128)
+    e.add_argument("--learning-rate", type=float, default=3e-3)
+    e.add_argument("--eval-every", type=int, default=20)
+    e.add_argument("--patience", type=int, default=1)
+    e.add_argument("--vocab-size", type=int, default=2000)
+    e.add_argument("--max-eval-documents", type=int, default=100, help="per genre")
+    e.add_argument("--seed", type=int, default=42)
+    e.add_argument("--strategies", nargs="+", help="names from the strategy table (default: all)")
+    e.add_argument("--quick", action="store_true", help="only the baseline and the iterative sentence-length curriculum")
+    e.add_argument("--skip-leaner-vs-original", action="store_true")
+    e.add_argument("--output", default="outputs/experiment")
+    e.set_defaults(func=cmd_experiment)
 
     h = sub.add_parser("local-hub", help="serve a local folder as a Hub endpoint (then set HF_ENDPOINT to it)")
     h.add_argument("--root", required=True, help="folder holding models/ and datasets/ repos")
@@ -182,6 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["pretrain"]:  # its flags are TrainingArguments': HfArgumentParser parses them
+        try:
+            return cmd_pretrain(argv[1:])
+        except LeanerDataError as e:
+            print(f"hf-leaner: error: {e}", file=sys.stderr)
+            return 2
     args = build_parser().parse_args(argv)
     if getattr(args, "command", None) == "stats" and args.split is None:
         args.split = "validation" if args.data_dir else None

@@ -117,6 +117,20 @@ def _subset(docs: Documents, idx: list[int]) -> Documents:
                      {k: [v[i] for i in idx] for k, v in docs.columns.items()})
 
 
+def pack_eval_sets(eval_docs: Documents, tokenizer, objective: str, pargs: PretrainArguments) -> dict:
+    """One packed validation set per genre (or one, ``all``, without a genre column)."""
+    eval_sets = {}
+    genres = eval_docs.columns.get("genre")
+    for g in sorted(set(genres)) if genres else ["all"]:
+        idx = [i for i in range(len(eval_docs)) if not genres or genres[i] == g][: pargs.max_eval_documents]
+        sub = _subset(eval_docs, idx)
+        if sum(len(t) + 1 for t in sub.token_ids) >= pargs.block_size:
+            eval_sets[g] = pack(sub, tokenizer, objective, pargs.block_size)
+    if not eval_sets:
+        raise ValueError("the validation documents are too short to fill one block; lower block_size")
+    return eval_sets
+
+
 def build_pretraining(pargs: PretrainArguments, args: CurriculumConfig, trainer_cls=CurriculumTrainer, corpus=None,
                       tokenizer=None, **trainer_kwargs):
     """Everything ``pretrain`` needs, unstarted: returns the trainer (call ``.train()``)."""
@@ -144,16 +158,7 @@ def build_pretraining(pargs: PretrainArguments, args: CurriculumConfig, trainer_
         eval_docs = _subset(docs, sorted(held))
         docs = _subset(docs, [i for i in range(len(docs)) if i not in held])
     train_set = pack(docs, tokenizer, objective, pargs.block_size)
-    eval_sets = {}
-    genres = eval_docs.columns.get("genre")
-    groups = sorted(set(genres)) if genres else ["all"]
-    for g in groups:
-        idx = [i for i in range(len(eval_docs)) if not genres or genres[i] == g][: pargs.max_eval_documents]
-        sub = _subset(eval_docs, idx)
-        if sum(len(t) + 1 for t in sub.token_ids) >= pargs.block_size:
-            eval_sets[g] = pack(sub, tokenizer, objective, pargs.block_size)
-    if not eval_sets:
-        raise ValueError("the validation documents are too short to fill one block; lower block_size")
+    eval_sets = pack_eval_sets(eval_docs, tokenizer, objective, pargs)
     config = (paper_config(f"{pargs.arch}-{pargs.size.split('-', 1)[1]}", len(tokenizer), pargs.block_size, tokenizer)
               if pargs.size.startswith("paper-") else
               make_config(pargs.arch, pargs.size, len(tokenizer), max(pargs.block_size, 128), tokenizer))
