@@ -69,3 +69,24 @@ def test_bad_card_yaml_is_rejected_by_the_server(hub, tmp_path):
             f"push_folder(Path({str(folder)!r}), 'me/broken')")
     run = subprocess.run([sys.executable, "-c", code], env=hub["env"], capture_output=True, text=True, timeout=120)
     assert run.returncode != 0 and "configs[0]: missing config_name" in run.stderr
+
+
+def test_pretrained_model_pushes_with_card_and_loads_back_by_repo_id(hub, tmp_path):
+    env = hub["env"]
+    run_dir = tmp_path / "tiny"
+    _run(CLI + ["pretrain", "--arch", "llama", "--size", "100K", "--data", "sample", "--block_size", "32",
+                "--vocab_size", "400", "--max_steps", "6", "--per_device_train_batch_size", "4", "--eval_strategy",
+                "steps", "--eval_steps", "3", "--save_strategy", "no", "--report_to", "none", "--use_cpu",
+                "--disable_tqdm", "true", "--difficulty", "sentence_length", "--output_dir", str(run_dir)], env)
+    out = _run(CLI + ["push-model", str(run_dir), "--repo", "me/tiny-llama"], env)
+    assert "/me/tiny-llama/commit/" in out
+    card = (hub["root"] / "models/me/tiny-llama/README.md").read_text()
+    assert "model-index" in card and "LEANER wiki" in card and "non-embedding parameters" in card
+    code = ("import torch, json; from transformers import AutoModelForCausalLM, AutoTokenizer;"
+            "m = AutoModelForCausalLM.from_pretrained('me/tiny-llama'); t = AutoTokenizer.from_pretrained('me/tiny-llama');"
+            "ids = t('The dog was happy.', return_tensors='pt').input_ids;"
+            "print(json.dumps(m(ids).logits[0, -1, :5].tolist()))")
+    remote = json.loads(_run([sys.executable, "-c", code], env).strip().splitlines()[-1])
+    local = json.loads(_run([sys.executable, "-c", code.replace("'me/tiny-llama'", repr(str(run_dir)))], env)
+                       .strip().splitlines()[-1])
+    assert remote == pytest.approx(local)

@@ -2,7 +2,17 @@
 
 __version__ = "0.1.0"
 
-from .data.corpora import load_leaner  # noqa: E402
-from .data.release import LeanerDataError  # noqa: E402
+_LAZY = {"load_leaner": "hf_leaner.data.corpora", "LeanerDataError": "hf_leaner.data.release",
+         "CurriculumTrainer": "hf_leaner.curriculum", "CurriculumConfig": "hf_leaner.curriculum",
+         "make_config": "hf_leaner.models", "train_tokenizer": "hf_leaner.tokenizer"}
 
-__all__ = ["LeanerDataError", "__version__", "load_leaner"]
+
+def __getattr__(name):  # import on first use: `import hf_leaner` stays fast and light
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'hf_leaner' has no attribute {name!r}")
+
+
+__all__ = ["__version__", *_LAZY]

@@ -15,9 +15,9 @@ from .data.release import GENRES, SIZES, SPLITS, LeanerDataError
 def _load_tokenizer(path: str | None):
     if not path:
         return None
-    from transformers import AutoTokenizer
+    from .tokenizer import load_tokenizer
 
-    return AutoTokenizer.from_pretrained(path)  # a local folder or a Hub id; never remote code
+    return load_tokenizer(path)  # a local folder or a Hub id; never remote code
 
 
 # ------------------------------------------------------------------------------------------ build-dataset
@@ -170,7 +170,8 @@ def cmd_experiment(args) -> int:
     strategies = tuple(args.strategies) if args.strategies else (QUICK if args.quick else tuple(STRATEGIES))
     common = dict(steps=args.steps, seed=args.seed, batch_size=args.batch_size, lr=args.learning_rate,
                   eval_every=args.eval_every)
-    result = run_curriculum_experiment(pargs, args.output, strategies=strategies, patience=args.patience, **common)
+    result = run_curriculum_experiment(pargs, args.output, strategies=strategies, patience=args.patience,
+                                       threshold=args.threshold, **common)
     print("\nEXP3: curriculum strategies, same steps, schedule and seed\n")
     print(format_curriculum_table(result))
     print(f"plot: {Path(args.output) / 'curriculum_curves.png'}")
@@ -179,6 +180,32 @@ def cmd_experiment(args) -> int:
         print("\nLEANER vs ORIGINAL pretraining at an equal token budget\n")
         print(format_leaner_table(lvo))
         print(f"plot: {Path(args.output) / 'leaner_vs_original.png'}")
+    return 0
+
+
+def cmd_train_tokenizer(args) -> int:
+    from .tokenizer import compare_tokenizers, train_tokenizer
+    from .train.pretrain import PretrainArguments, load_corpus
+
+    corpus = load_corpus(PretrainArguments(data=args.data, data_config=args.data_config))
+    t0 = time.time()
+    tok = train_tokenizer(iter(corpus["train"][args.text_column]), args.family, vocab_size=args.vocab_size)
+    tok.save_pretrained(args.output)
+    print(f"trained {args.family} tokenizer, {len(tok):,} tokens, in {time.time() - t0:.1f}s -> {args.output}")
+    split = "validation" if "validation" in corpus else "train"
+    toks = {"trained": tok, **{Path(p).name: _load_tokenizer(p) for p in args.compare or []}}
+    rows = compare_tokenizers(toks, list(corpus[split][args.text_column]))
+    print(f"\non the {split} split:")
+    print(_table([("tokenizer", "vocab", "tokens", "tokens/word", "vocab used")] +
+                 [(r["tokenizer"], f"{r['vocab']:,}", f"{r['tokens']:,}", f"{r['tokens_per_word']:.3f}",
+                   f"{r['vocab_used']:,}") for r in rows]))
+    return 0
+
+
+def cmd_push_model(args) -> int:
+    from .hub.model_card import push_model
+
+    print(f"pushed: {push_model(args.folder, args.repo, private=args.private)}")
     return 0
 
 
@@ -260,6 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--learning-rate", type=float, default=3e-3)
     e.add_argument("--eval-every", type=int, default=20)
     e.add_argument("--patience", type=int, default=1)
+    e.add_argument("--threshold", type=float, default=0.0, help="iterative: a smaller eval-loss drop is no improvement")
     e.add_argument("--vocab-size", type=int, default=2000)
     e.add_argument("--max-eval-documents", type=int, default=100, help="per genre")
     e.add_argument("--seed", type=int, default=42)
@@ -268,6 +296,22 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--skip-leaner-vs-original", action="store_true")
     e.add_argument("--output", default="outputs/experiment")
     e.set_defaults(func=cmd_experiment)
+
+    t = sub.add_parser("train-tokenizer", help="train a byte-level BPE tokenizer; compare it with others")
+    t.add_argument("--data", default="sample")
+    t.add_argument("--data-config", default="leaner-10M-all")
+    t.add_argument("--text-column", default="text")
+    t.add_argument("--family", default="clm", choices=["clm", "mlm", "plm", "llama", "bert", "xlnet", "mamba2"])
+    t.add_argument("--vocab-size", type=int, default=2000)
+    t.add_argument("--output", required=True)
+    t.add_argument("--compare", nargs="+", help="tokenizer folders to compare with (e.g. the release's gpt-2K)")
+    t.set_defaults(func=cmd_train_tokenizer)
+
+    m = sub.add_parser("push-model", help="push a folder written by `pretrain` (card with eval results included)")
+    m.add_argument("folder")
+    m.add_argument("--repo", required=True)
+    m.add_argument("--private", action="store_true", default=None)
+    m.set_defaults(func=cmd_push_model)
 
     h = sub.add_parser("local-hub", help="serve a local folder as a Hub endpoint (then set HF_ENDPOINT to it)")
     h.add_argument("--root", required=True, help="folder holding models/ and datasets/ repos")

@@ -71,3 +71,44 @@ def train_tokenizer(texts: Iterable[str], family: str = "clm", vocab_size: int =
                                    padding_side="left" if family == "plm" else "right",
                                    **SPECIAL_TOKENS[family])
     return fast
+
+
+def compare_tokenizers(tokenizers: dict, texts: list[str]) -> list[dict]:
+    """Fertility (tokens per word) and coverage of several tokenizers on the same texts."""
+    from hf_leaner.data.stats import WORD_RE
+
+    words = sum(len(WORD_RE.findall(t)) for t in texts)
+    rows = []
+    for name, tok in tokenizers.items():
+        ids = [e.ids for e in tok.backend_tokenizer.encode_batch_fast(texts, add_special_tokens=False)]
+        n = sum(len(x) for x in ids)
+        used = len({i for x in ids for i in x})
+        rows.append({"tokenizer": name, "vocab": len(tok), "tokens": n, "tokens_per_word": n / max(words, 1),
+                     "vocab_used": used})
+    return rows
+
+
+def load_tokenizer(path):
+    """``AutoTokenizer.from_pretrained``, falling back to the folder's ``tokenizer.json`` + special-tokens map.
+
+    The fallback loads tokenizers whose declared class no longer reads their files: the release's
+    ``xlnet-2K`` says ``XLNetTokenizer`` (a SentencePiece class) but ships a byte-level BPE ``tokenizer.json``.
+    """
+    import json
+    from pathlib import Path
+
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(path)
+    except (TypeError, ValueError, OSError) as error:
+        folder = Path(path)
+        if not (folder / "tokenizer.json").is_file():
+            raise
+        specials = {}
+        if (folder / "special_tokens_map.json").is_file():
+            for key, value in json.loads((folder / "special_tokens_map.json").read_text()).items():
+                specials[key] = value["content"] if isinstance(value, dict) else value
+        tok = PreTrainedTokenizerFast(tokenizer_file=str(folder / "tokenizer.json"), **specials)
+        tok.init_kwargs["loaded_from"] = f"tokenizer.json (AutoTokenizer failed: {type(error).__name__})"
+        return tok

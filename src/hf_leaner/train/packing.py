@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from transformers import DataCollatorForLanguageModeling, DataCollatorForPermutationLanguageModeling
 
 from hf_leaner.curriculum.scoring import Documents
 
@@ -106,3 +107,20 @@ class RowUnits:
 
     def unit_index(self, version: int, i: int) -> int:
         return int(self.orders[version][i])
+
+
+class CausalBlockCollator:
+    """Stacks packed blocks; labels are the inputs (the model shifts them). No padding exists in packed blocks,
+    so EOS separators are kept as targets: the model learns where documents end."""
+
+    def __call__(self, examples):
+        ids = torch.stack([e["input_ids"] for e in examples])
+        return {"input_ids": ids, "labels": ids.clone()}
+
+
+def make_collator(objective: str, tokenizer):
+    if objective == "clm":
+        return CausalBlockCollator()
+    if objective == "mlm":
+        return DataCollatorForLanguageModeling(tokenizer, mlm=True, mlm_probability=0.15)
+    return DataCollatorForPermutationLanguageModeling(tokenizer, plm_probability=1 / 6, max_span_length=5)

@@ -18,14 +18,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from datasets import Dataset, DatasetDict, load_dataset
-from transformers import (AutoTokenizer, DataCollatorForLanguageModeling, DataCollatorForPermutationLanguageModeling,
-                          PreTrainedTokenizerBase)
+from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from hf_leaner.curriculum.scoring import Documents
 from hf_leaner.curriculum.trainer import CurriculumConfig, CurriculumTrainer
 from hf_leaner.models import ARCHITECTURES, OBJECTIVE, build_model, count_parameters, make_config, paper_config
 from hf_leaner.tokenizer import SPECIAL_TOKENS, train_tokenizer
-from hf_leaner.train.packing import PackedDocuments
+from hf_leaner.train.packing import PackedDocuments, make_collator
 
 logger = logging.getLogger(__name__)
 
@@ -83,23 +82,6 @@ def tokenize_documents(ds: Dataset, tokenizer, text_column: str) -> Documents:
     cols = {c: ds[c] for c in ds.column_names if c in ("genre", "hash", "difficulty")}
     keep = [i for i, t in enumerate(ids) if len(t) > 0]
     return Documents([ids[i] for i in keep], [texts[i] for i in keep], {c: [v[i] for i in keep] for c, v in cols.items()})
-
-
-class CausalBlockCollator:
-    """Stacks packed blocks; labels are the inputs (the model shifts them). No padding exists in packed blocks,
-    so EOS separators are kept as targets: the model learns where documents end."""
-
-    def __call__(self, examples):
-        ids = torch.stack([e["input_ids"] for e in examples])
-        return {"input_ids": ids, "labels": ids.clone()}
-
-
-def make_collator(objective: str, tokenizer):
-    if objective == "clm":
-        return CausalBlockCollator()
-    if objective == "mlm":
-        return DataCollatorForLanguageModeling(tokenizer, mlm=True, mlm_probability=0.15)
-    return DataCollatorForPermutationLanguageModeling(tokenizer, plm_probability=1 / 6, max_span_length=5)
 
 
 def pack(docs: Documents, tokenizer, objective: str, block_size: int) -> PackedDocuments:

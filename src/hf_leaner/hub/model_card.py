@@ -1,0 +1,61 @@
+"""Model cards and pushing for trained tiny models: the run's summary becomes the card and its eval results."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+from huggingface_hub import EvalResult, HfApi, ModelCard, ModelCardData
+
+from hf_leaner.models import OBJECTIVE
+
+TEMPLATE = resources.files("hf_leaner.model_cards") / "tiny_lm.md"  # model_cards/ at the repo's top level
+
+
+def write_model_card(output_dir: str | Path, repo_id: str) -> Path:
+    """README.md for a folder written by ``hf-leaner pretrain`` (uses its hf_leaner_summary.json)."""
+    out = Path(output_dir)
+    summary_path = out / "hf_leaner_summary.json"
+    if not summary_path.is_file():
+        raise FileNotFoundError(f"{summary_path}: not found; push-model takes a folder written by `hf-leaner pretrain`")
+    summary = json.loads(summary_path.read_text())
+    pargs = json.loads((out / "pretrain_args.json").read_text()) if (out / "pretrain_args.json").is_file() else {}
+    config = json.loads((out / "config.json").read_text())
+    history = summary.get("curriculum") or []
+    scorer_fraction = f"{len(history)} stage(s), data in use at the end: {history[-1]['fraction']:.0%}" if history else "none"
+    # "eval_<genre>_loss" per genre, "eval_loss" for their mean (or the only eval set)
+    evals = {(k[len("eval_"):-len("_loss")] or "all genres (mean)"): v for k, v in summary["eval"].items()
+             if k.endswith("_loss")}
+    table = "\n".join(["| validation set | loss | perplexity |", "|---|---|---|"] +
+                      [f"| {name} | {v:.4f} | {min(2.718281828 ** v, 1e9):.2f} |" for name, v in sorted(evals.items())])
+    body = TEMPLATE.read_text().format(
+        model_name=repo_id.split("/")[-1], repo_id=repo_id, arch=summary["arch"], objective=OBJECTIVE[summary["arch"]].upper(),
+        non_embedding_parameters=summary["non_embedding_parameters"], data=pargs.get("data", "?"),
+        data_config=pargs.get("data_config", "?"), steps=summary["steps"], tokens_seen=summary["tokens_seen"],
+        block_size=pargs.get("block_size", "?"), vocab_size=config.get("vocab_size", 0), curriculum=scorer_fraction,
+        seconds=summary["seconds"], eval_table=table)
+    config_name = pargs.get("data_config", "leaner-10M-all")
+    stem = config_name.rsplit("-", 1)[0]  # leaner-10M-all -> leaner-10M: per-genre results name the genre's config
+    results = [EvalResult(task_type="text-generation", dataset_type="leaner-pretrain", dataset_name=f"LEANER {name}",
+                          dataset_config=config_name if name.startswith("all") else f"{stem}-{name}",
+                          dataset_split="validation", metric_type="loss", metric_name="validation loss (nats/token)",
+                          metric_value=round(v, 4)) for name, v in sorted(evals.items())]
+    data = ModelCardData(library_name="transformers", license="mit", language=["en"], model_name=repo_id.split("/")[-1],
+                         tags=["tinyhelen", "leaner", "tiny-language-model", summary["arch"]], eval_results=results,
+                         pipeline_tag="text-generation" if OBJECTIVE[summary["arch"]] == "clm" else "fill-mask")
+    card = ModelCard.from_template(data, template_str="---\n{{ card_data }}\n---\n" + body)
+    path = out / "README.md"
+    card.save(str(path))
+    return path
+
+
+def push_model(output_dir: str | Path, repo_id: str, private: bool | None = None, token: str | None = None) -> str:
+    """Push a trained model folder (weights, config, tokenizer, card, loss curve) to a Hub model repo."""
+    write_model_card(output_dir, repo_id)
+    api = HfApi(token=token)
+    api.create_repo(repo_id, private=private, exist_ok=True)
+    info = api.upload_folder(folder_path=str(output_dir), repo_id=repo_id,
+                             ignore_patterns=["checkpoint-*/**", "runs/**", "*.pt", "*.pth"],
+                             commit_message="Upload tiny model trained with hf-leaner")
+    return str(info.commit_url)
