@@ -23,10 +23,10 @@ links=()
 "${pip[@]}" install -q --upgrade pip
 if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
   if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
-    "${pip[@]}" install -q "torch==$TORCH_VERSION" "${links[@]}"
+    "${pip[@]}" install -q "torch==$TORCH_VERSION" numpy "${links[@]}"
   else
-    "${pip[@]}" install -q "torch==$TORCH_VERSION" "${links[@]}" \
-      || "${pip[@]}" install -q "torch==$TORCH_VERSION" --index-url https://download.pytorch.org/whl/cpu
+    "${pip[@]}" install -q "torch==$TORCH_VERSION" numpy "${links[@]}" \
+      || "${pip[@]}" install -q "torch==$TORCH_VERSION" numpy --index-url https://download.pytorch.org/whl/cpu
   fi
 fi
 # pin whatever torch is now installed, so no dependency can swap it for a CUDA build
