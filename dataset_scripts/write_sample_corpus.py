@@ -106,7 +106,7 @@ def make_prose(rng: random.Random, genre: str, i: int) -> tuple[str, dict, str]:
         w.raw(f"{town}\n{town} is a small town in {rng.choice(PLACES)[0]}.",
               f"{town}\n{town} is a municipality and census-designated place located in {rng.choice(PLACES)[1]}.")
         for _ in range(rng.randint(3, 7)):
-            w.sentence((f"The town", f"The municipality"))
+            w.sentence(("The town", "The municipality"))
         plain, fancy = w.texts()
         return plain, {str(10_000 + i): fancy}, fancy
     if genre == "textbook":

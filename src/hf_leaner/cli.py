@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
@@ -111,7 +110,7 @@ def cmd_quickstart(args) -> int:
     print()
     print(stats.format_table(rows))
 
-    from .train.experiment import QUICK, format_curriculum_table, run_curriculum_experiment
+    from .train.experiment import format_curriculum_table, run_curriculum_experiment
     from .train.pretrain import PretrainArguments
 
     print(f"\n[4/4] pretraining a tiny {args.arch} ({args.model_size}) for {args.steps} steps: iterative curriculum "

@@ -64,18 +64,16 @@ class CurriculumSampler(Sampler[int]):
             return self.pacing.fraction(position // self.samples_per_step, self.total_steps)
         return entry["fraction"]
 
-    def active_at(self, position: int) -> tuple[int, int, float]:
-        """(version, active units, fraction) at a sample position."""
-        _, entry = self.state.entry_at(position)
-        fraction = self.fraction_at(position, entry)
-        n_docs = math.ceil(fraction * self.units.num_documents - 1e-9)
-        return entry["version"], self.units.active_units(entry["version"], n_docs), fraction
+    def active_units(self, position: int, entry: dict) -> int:
+        """How many units (the easiest first) are in the pool at a sample position."""
+        n_docs = math.ceil(self.fraction_at(position, entry) * self.units.num_documents - 1e-9)
+        return self.units.active_units(entry["version"], n_docs)
 
     def __iter__(self):
         key, start, perm, cycle = None, 0, None, -1
         for p in range(self.num_samples):
             idx, entry = self.state.entry_at(p)
-            version, n_active, fraction = entry["version"], *self.active_at(p)[1:]
+            version, n_active = entry["version"], self.active_units(p, entry)
             if (idx, n_active) != key:  # a new segment: the pool changed
                 key, start, cycle = (idx, n_active), p, -1
             i = p - start

@@ -29,7 +29,10 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from .pacing import PACINGS, SHAPES, CompetencePacing, shape_value
 from .sampler import CurriculumSampler, CurriculumState
-from .scoring import Documents, get_scorer, sequence_losses
+from .scoring import SCORERS, Documents, get_scorer, sequence_losses
+
+# the Rust tokenizer has run in this process before the data loader may fork workers: keep it single-threaded there
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 STATE_FILE = "curriculum_state.json"
 ORDERS_FILE = "curriculum_orders.npz"
@@ -120,9 +123,8 @@ class CurriculumMixin:
     def get_scorer(self, name: str):
         """The scorer ``name``: this trainer's ``score_<name>`` method if it defines one, else the registry's."""
         method = getattr(self, f"score_{name}", None)
-        if method is not None:
-            dynamic = getattr(method, "dynamic", get_scorer(name).dynamic if name in _registered() else False)
-            return method, dynamic
+        if method is not None:  # an override keeps the registered scorer's dynamic flag (e.g. score_self_loss)
+            return method, SCORERS[name].dynamic if name in SCORERS else getattr(method, "dynamic", False)
         scorer = get_scorer(name)
         return (lambda docs: scorer.fn(docs, self)), scorer.dynamic
 
@@ -418,12 +420,6 @@ def _units_and_documents(dataset, documents: Documents | None):
     return RowUnits(len(documents)), documents
 
 
-def _registered() -> set:
-    from .scoring import SCORERS
-
-    return set(SCORERS)
-
-
 def _dist():
     return torch.distributed.is_available() and torch.distributed.is_initialized()
 
@@ -471,5 +467,3 @@ def __getattr__(name):  # lazy: trl is only imported when the SFT classes are as
         return globals()[name]
     raise AttributeError(name)
 
-
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -9,24 +9,20 @@ reported per genre when the corpus has a ``genre`` column.
 from __future__ import annotations
 
 import json
-import logging
-import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
 from datasets import Dataset, DatasetDict, load_dataset
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from hf_leaner.curriculum.scoring import Documents
 from hf_leaner.curriculum.trainer import CurriculumConfig, CurriculumTrainer
 from hf_leaner.models import ARCHITECTURES, OBJECTIVE, build_model, count_parameters, make_config, paper_config
-from hf_leaner.tokenizer import SPECIAL_TOKENS, train_tokenizer
+from hf_leaner.tokenizer import train_tokenizer
 from hf_leaner.train.packing import PackedDocuments, make_collator
 
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -175,6 +171,3 @@ def pretrain(pargs: PretrainArguments, args: CurriculumConfig, resume_from_check
     summary["trainer"] = trainer
     return summary
 
-
-def perplexity(loss: float) -> float:
-    return float(math.exp(min(loss, 50)))
