@@ -100,7 +100,7 @@ def run_curriculum_experiment(pargs: PretrainArguments, output_dir: str | Path, 
     out.mkdir(parents=True, exist_ok=True)
     corpus = load_corpus(pargs)
     tokenizer = None
-    curves, finals, seconds = {}, {}, {}
+    curves, finals, seconds, fractions = {}, {}, {}, {}
     baseline_dir = None
     for name in strategies:
         strat = STRATEGIES[name]
@@ -117,6 +117,8 @@ def run_curriculum_experiment(pargs: PretrainArguments, output_dir: str | Path, 
         tokenizer = trainer.processing_class  # one tokenizer for every strategy
         trainer.train()
         curves[name] = _eval_curve(trainer.state.log_history)
+        fractions[name] = [(0, trainer.curriculum_status(0)["curriculum/fraction"])] + [
+            (h["step"], h["curriculum/fraction"]) for h in trainer.state.log_history if "curriculum/fraction" in h]
         finals[name] = curves[name][-1][1] if curves[name] else float("nan")
         seconds[name] = time.time() - t0
         if strat.pacing == "none":
@@ -135,8 +137,8 @@ def run_curriculum_experiment(pargs: PretrainArguments, output_dir: str | Path, 
                      "ratio": (reach / base_steps) if reach and base_steps else None,
                      "seconds": round(seconds[name], 1)})
     plot_curves(curves, out / "curriculum_curves.png", f"{pargs.arch} {pargs.size}: validation loss by strategy",
-                reference=target)
-    result = {"rows": rows, "curves": curves, "baseline_final_loss": target, "checkpoints": checkpoints,
+                reference=target, fractions=fractions)
+    result = {"rows": rows, "curves": curves, "fractions": fractions, "baseline_final_loss": target, "checkpoints": checkpoints,
               "steps": steps, "tokens_per_step": batch_size * pargs.block_size}
     (out / "curriculum_results.json").write_text(json.dumps(result, indent=1))
     return result

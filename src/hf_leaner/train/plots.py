@@ -36,18 +36,32 @@ def plot_run(log_history: list[dict], path: str | Path, title: str = "") -> Path
 
 
 def plot_curves(curves: dict[str, list[tuple[int, float]]], path: str | Path, title: str = "",
-                ylabel: str = "validation loss (nats/token)", reference: float | None = None) -> Path:
-    """Several runs' eval-loss curves in one figure (one line per run)."""
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+                ylabel: str = "validation loss (nats/token)", reference: float | None = None,
+                fractions: dict[str, list[tuple[int, float]]] | None = None) -> Path:
+    """Several runs' eval-loss curves in one figure (one line per run); with ``fractions``, a second panel
+    shows each run's curriculum: the fraction of documents in use against step."""
+    rows = 2 if fractions else 1
+    fig, axes = plt.subplots(rows, 1, figsize=(8, 4.5 + 2.5 * (rows - 1)), sharex=True,
+                             gridspec_kw={"height_ratios": [3, 1.4][:rows]}, squeeze=False)
+    ax = axes[0][0]
+    colors = {}
     for name, points in curves.items():
         if points:
-            ax.plot(*zip(*points), marker=".", label=name)
+            (line,) = ax.plot(*zip(*points), marker=".", label=name)
+            colors[name] = line.get_color()
     if reference is not None:
         ax.axhline(reference, color="grey", ls="--", lw=1, label="baseline final loss")
-    ax.set_xlabel("step")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize=8)
+    if fractions:
+        fx = axes[1][0]
+        for name, points in fractions.items():
+            if points:
+                fx.step(*zip(*points), where="post", color=colors.get(name), label=name)
+        fx.set_ylabel("data in use")
+        fx.set_ylim(0, 1.05)
+    axes[-1][0].set_xlabel("step")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
