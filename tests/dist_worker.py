@@ -34,3 +34,5 @@ sampler = trainer._get_train_sampler()  # the global sequence the finished sched
     "seen": seen, "history": trainer.curriculum_state.history, "world": trainer.args.world_size,
     "orders": [o.tolist() for o in trainer.curriculum_units.orders], "stride": trainer.train_dataset.stride,
     "num_documents": trainer.train_dataset.num_documents, "global": list(sampler)}))
+trainer.accelerator.wait_for_everyone()
+trainer.accelerator.end_training()  # tear the process group down before exit (no teardown race)

@@ -30,6 +30,31 @@ def test_ngram_counter_is_exact_across_flushes():
     assert entropy_bits(counts) == pytest.approx(-(p * np.log2(p)).sum(), rel=1e-12)
 
 
+def test_spilling_to_disk_keeps_the_exact_result(tmp_path):
+    rng = np.random.default_rng(1)
+    keys = (rng.zipf(1.3, size=300_000) % 40_000).astype(np.uint64) * np.uint64(2654435761)
+    memory = NgramCounter(min_flush=5000)
+    bounded = NgramCounter(min_flush=5000, max_entries=3000, spill_dir=str(tmp_path), partitions=8)
+    for chunk in np.array_split(keys, 50):
+        memory.add(chunk)
+        bounded.add(chunk)
+        assert bounded.keys.size <= 3000 + 5000  # the table never grows past budget + one flush
+    assert bounded._runs > 3  # it really spilled, several times
+    assert bounded.summary() == pytest.approx(memory.summary())
+    assert bounded.entropy() == pytest.approx(entropy_bits(memory.finalize()), rel=1e-12)
+    assert not list(tmp_path.iterdir())  # the spill files are gone afterwards
+    with pytest.raises(RuntimeError, match="spilled"):
+        bounded.finalize()
+
+
+def test_bounded_statistics_equal_in_memory_ones_on_real_text(shared_dir, tmp_path):
+    texts = [r["text"] for _, r in iter_records(shared_dir / "data/leaner/10M/validation/web0000.jsonl")]
+    free = corpus_statistics(iter(texts), max_memory_mb=None, progress=False)
+    tight = corpus_statistics(iter(texts), max_memory_mb=1, progress=False)  # ~11K keys per table: spills
+    numbers = lambda row: {k: v for k, v in row.items() if isinstance(v, (int, float))}
+    assert tight["name"] == free["name"] and numbers(tight) == pytest.approx(numbers(free), rel=1e-12)
+
+
 def test_entropy_of_uniform_distribution_is_log2_of_its_size():
     assert entropy_bits(np.full(1024, 7)) == pytest.approx(10.0)
 

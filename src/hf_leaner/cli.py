@@ -50,17 +50,18 @@ def cmd_stats(args) -> int:
     rows = []
     if args.data_dir:
         rows += stats.release_statistics(args.data_dir, args.size, args.split, args.genres, tokenizer,
-                                         paired=not args.unpaired, on_corrupt="warn", progress=not args.json)
+                                         paired=not args.unpaired, on_corrupt="warn", progress=not args.json,
+                                         max_memory_mb=args.max_memory_mb)
     if args.dataset:
         from datasets import load_dataset
 
         ds = load_dataset(args.dataset, args.config, split=args.split)
         rows += stats.dataset_statistics(ds, args.text_column, args.by, tokenizer,
                                          name=f"{Path(args.dataset).name}/{args.config or 'default'}",
-                                         progress=not args.json)
+                                         progress=not args.json, max_memory_mb=args.max_memory_mb)
     for f in args.files:
         rows.append(stats.corpus_statistics(stats.iter_text_file(f, args.text_column), Path(f).name,
-                                            tokenizer, progress=not args.json))
+                                            tokenizer, progress=not args.json, max_memory_mb=args.max_memory_mb))
     if not rows:
         raise LeanerDataError("stats: nothing to measure; give files, --data-dir or --dataset")
     text = stats.to_json(rows) if args.json else stats.format_table(rows)
@@ -145,6 +146,7 @@ def cmd_pretrain(argv: list[str]) -> int:
     resume = args.resume_from_checkpoint
     summary = pretrain(pargs, args, resume_from_checkpoint=resume if resume not in (None, "False") else None)
     trainer = summary.pop("trainer")
+    trainer.accelerator.end_training()  # several processes: tear the process group down cleanly
     if trainer.is_world_process_zero():
         rows = [("model", f"{pargs.arch} {pargs.size} ({summary['non_embedding_parameters']:,} non-embedding params)"),
                 ("curriculum", f"{args.difficulty} / {args.pacing}, {len(summary['curriculum'])} stage(s), "
@@ -254,6 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--by", default="genre", help="with --dataset: one row per value of this column")
     s.add_argument("--tokenizer", help="tokenizer folder or Hub id for the token columns")
     s.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    s.add_argument("--max-memory-mb", type=int, default=4096,
+                   help="memory for the n-gram tables; past it they spill to a temporary folder (same result)")
     s.add_argument("--output", help="also write the JSON here")
     s.set_defaults(func=cmd_stats)
 

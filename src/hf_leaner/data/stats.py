@@ -14,7 +14,8 @@ Definitions (the same everywhere, including the pure-Python reference in ``bench
 
 It streams: documents are processed in batches, and n-grams are counted as 64-bit keys in sorted
 NumPy arrays that are compacted as they grow (about 16 bytes per distinct n-gram, against ~150 for a
-``collections.Counter`` of tuples). Unigram and bigram keys are exact; 3- and 4-gram keys are a 64-bit
+``collections.Counter`` of tuples). Memory is bounded: past ``max_memory_mb`` the tables spill to disk in
+hash partitions that are reduced one at a time at the end, with the same exact result. Unigram and bigram keys are exact; 3- and 4-gram keys are a 64-bit
 hash of the word ids (a collision needs ~4e9 distinct n-grams to become likely).
 """
 
@@ -34,26 +35,43 @@ SENTENCE_SPLIT_RE = re.compile(r"[.!?]+[\"'”’)\]]*\s+|\n+")
 _HAS_WORD_RE = re.compile(r"[^\W_]")
 MAX_N = 4
 TOP_K = 2000
+DEFAULT_MAX_MEMORY_MB = 4096
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant (golden ratio): spreads ids over the key space
 
 
 class NgramCounter:
-    """Exact counts of uint64 keys, kept as a sorted array plus a buffer of new keys."""
+    """Exact counts of uint64 keys, kept as a sorted array plus a buffer of new keys.
 
-    def __init__(self, min_flush: int = 1 << 22):
+    With ``max_entries`` the table never holds more than that many distinct keys: past it, the table is
+    spilled to disk in ``partitions`` files by a hash of the key, and :meth:`summary` later reduces one
+    partition at a time. Memory is then bounded by ``max_entries`` (x ~16 bytes, x2 while merging) plus
+    the largest partition, whatever the corpus size; the result is the same as in memory.
+    """
+
+    def __init__(self, min_flush: int = 1 << 22, max_entries: int | None = None, spill_dir: str | None = None,
+                 partitions: int = 64):
         self.keys = np.empty(0, dtype=np.uint64)
         self.counts = np.empty(0, dtype=np.int64)
         self._buffer: list[np.ndarray] = []
         self._buffered = 0
         self._min_flush = min_flush
+        self._max_entries = max_entries
+        self._spill_root, self._spill_dir, self._runs = spill_dir, None, 0
+        self._bits = max(int(partitions - 1).bit_length(), 1)
+        self._summary = None
 
     def add(self, keys: np.ndarray) -> None:
         if keys.size:
             self._buffer.append(keys)
             self._buffered += keys.size
             # flush when the buffer is as large as the table: amortised O(N log N) overall
-            if self._buffered >= max(self._min_flush, self.keys.size):
+            limit = max(self._min_flush, self.keys.size)
+            if self._max_entries:
+                limit = min(limit, self._max_entries)
+            if self._buffered >= limit:
                 self._flush()
+                if self._max_entries and self.keys.size > self._max_entries:
+                    self._spill()
 
     def _flush(self) -> None:
         if not self._buffer:
@@ -63,20 +81,81 @@ class NgramCounter:
         if self.keys.size == 0:
             self.keys, self.counts = new_keys, new_counts.astype(np.int64)
             return
-        keys = np.concatenate([self.keys, new_keys])
-        counts = np.concatenate([self.counts, new_counts.astype(np.int64)])
-        order = np.argsort(keys, kind="stable")
-        keys, counts = keys[order], counts[order]
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        self.keys, self.counts = keys[starts], np.add.reduceat(counts, starts)
+        self.keys, self.counts = _merge_counts(np.concatenate([self.keys, new_keys]),
+                                               np.concatenate([self.counts, new_counts.astype(np.int64)]))
+
+    def _spill(self) -> None:
+        if self.keys.size == 0:
+            return
+        import tempfile
+        from pathlib import Path
+
+        if self._spill_dir is None:
+            self._spill_dir = Path(tempfile.mkdtemp(prefix="hf-leaner-ngrams-", dir=self._spill_root))
+        with np.errstate(over="ignore"):
+            part = ((self.keys * _MIX) >> np.uint64(64 - self._bits)).astype(np.int64)
+        order = np.argsort(part, kind="stable")
+        part, keys, counts = part[order], self.keys[order], self.counts[order]
+        bounds = np.searchsorted(part, np.arange((1 << self._bits) + 1))
+        for p in range(1 << self._bits):
+            lo, hi = bounds[p], bounds[p + 1]
+            if hi > lo:
+                np.save(self._spill_dir / f"{p:03d}-{self._runs:05d}.npy",
+                        np.stack([keys[lo:hi], counts[lo:hi].astype(np.uint64)]))
+        self._runs += 1
+        self.keys, self.counts = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
 
     def finalize(self) -> np.ndarray:
+        """All counts, in memory (only without spilling; see :meth:`summary`)."""
         self._flush()
+        if self._runs:
+            raise RuntimeError("the counts were spilled to disk: use summary() or entropy()")
         return self.counts
+
+    def summary(self) -> tuple[int, float, int]:
+        """``(total, sum of c*log2(c), distinct keys)``, reducing spilled partitions one at a time."""
+        if self._summary is None:
+            self._flush()
+            if not self._runs:
+                self._summary = _sums(self.counts)
+            else:
+                self._spill()
+                total, clogc, distinct = 0, 0.0, 0
+                for p in range(1 << self._bits):
+                    files = sorted(self._spill_dir.glob(f"{p:03d}-*.npy"))
+                    if not files:
+                        continue
+                    runs = [np.load(f) for f in files]
+                    _, counts = _merge_counts(np.concatenate([r[0] for r in runs]),
+                                              np.concatenate([r[1] for r in runs]).astype(np.int64))
+                    t, c, d = _sums(counts)
+                    total, clogc, distinct = total + t, clogc + c, distinct + d
+                    for f in files:
+                        f.unlink()
+                self._spill_dir.rmdir()
+                self._summary = (total, clogc, distinct)
+        return self._summary
+
+    def entropy(self) -> float:
+        total, clogc, _ = self.summary()
+        return float(math.log2(total) - clogc / total) if total else 0.0
 
     @property
     def nbytes(self) -> int:
         return self.keys.nbytes + self.counts.nbytes + self._buffered * 8
+
+
+def _merge_counts(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum the counts of equal keys; returns sorted unique keys and their counts."""
+    order = np.argsort(keys, kind="stable")
+    keys, counts = keys[order], counts[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    return keys[starts], np.add.reduceat(counts, starts)
+
+
+def _sums(counts: np.ndarray) -> tuple[int, float, int]:
+    c = counts.astype(np.float64)
+    return int(counts.sum()), float((c * np.log2(c)).sum()) if c.size else 0.0, int(counts.size)
 
 
 class DenseCounter:
@@ -96,6 +175,9 @@ class DenseCounter:
 
     def finalize(self) -> np.ndarray:
         return self.counts[self.counts > 0]
+
+    def entropy(self) -> float:
+        return entropy_bits(self.finalize())
 
 
 def entropy_bits(counts: np.ndarray) -> float:
@@ -123,12 +205,13 @@ def ngram_keys(ids: np.ndarray, doc_index: np.ndarray, n: int) -> np.ndarray:
     return keys[doc_index[:m] == doc_index[n - 1:]]
 
 
-@dataclass
 class _Stream:
-    """Counters for one id stream (words or tokens)."""
+    """Counters for one id stream (words or tokens): unigrams dense, longer n-grams sorted (and spillable)."""
 
-    counters: list = field(default_factory=lambda: [DenseCounter()] + [NgramCounter() for _ in range(MAX_N - 1)])
-    total: int = 0
+    def __init__(self, max_entries: int | None = None, spill_dir: str | None = None):
+        self.counters = [DenseCounter()] + [NgramCounter(max_entries=max_entries, spill_dir=spill_dir)
+                                             for _ in range(MAX_N - 1)]
+        self.total = 0
 
     def add(self, ids: list[int], lengths: list[int]) -> None:
         if not ids:
@@ -143,15 +226,19 @@ class _Stream:
 class CorpusStatistics:
     """Accumulate statistics over batches of documents; call :meth:`result` at the end."""
 
-    def __init__(self, name: str = "corpus", tokenizer=None, top_k: int = TOP_K):
+    def __init__(self, name: str = "corpus", tokenizer=None, top_k: int = TOP_K,
+                 max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB, spill_dir: str | None = None):
         self.name = name
         self.tokenizer = tokenizer
         self.top_k = top_k
         self.vocab: dict[str, int] = {}
         self.documents = 0
         self.sentences = 0
-        self.words = _Stream()
-        self.tokens = _Stream() if tokenizer is not None else None
+        # the memory budget is shared by the sorted n-gram tables (16 bytes a key, twice that while merging)
+        tables = (MAX_N - 1) * (2 if tokenizer is not None else 1)
+        entries = max_memory_mb * 2**20 // (32 * tables) if max_memory_mb else None
+        self.words = _Stream(entries, spill_dir)
+        self.tokens = _Stream(entries, spill_dir) if tokenizer is not None else None
 
     def add_batch(self, texts: list[str]) -> None:
         vocab = self.vocab
@@ -193,17 +280,18 @@ class CorpusStatistics:
             f"share_outside_top_{self.top_k}": 1 - top / n_words if n_words else 0.0,
         }
         for n, counter in enumerate(self.words.counters, start=1):
-            row[f"word_entropy_{n}"] = entropy_bits(counter.finalize())
+            row[f"word_entropy_{n}"] = counter.entropy()
         for n in range(1, MAX_N + 1):
-            row[f"token_entropy_{n}"] = (entropy_bits(self.tokens.counters[n - 1].finalize())
-                                         if self.tokens else None)
+            row[f"token_entropy_{n}"] = self.tokens.counters[n - 1].entropy() if self.tokens else None
         return row
 
 
 def corpus_statistics(texts: Iterable[str], name: str = "corpus", tokenizer=None, batch_size: int = 512,
-                      total: int | None = None, progress: bool = True) -> dict:
-    """Statistics of a stream of documents (any iterable of strings; it is read once)."""
-    stats = CorpusStatistics(name, tokenizer)
+                      total: int | None = None, progress: bool = True,
+                      max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB) -> dict:
+    """Statistics of a stream of documents (any iterable of strings; it is read once). The n-gram tables stay
+    within ``max_memory_mb`` (spilling to a temporary folder past it); ``None`` keeps everything in memory."""
+    stats = CorpusStatistics(name, tokenizer, max_memory_mb=max_memory_mb)
     batch: list[str] = []
     with tqdm(total=total, desc=f"stats {name}", unit="doc", disable=not progress, leave=False) as bar:
         for text in texts:
@@ -224,7 +312,7 @@ def corpus_statistics(texts: Iterable[str], name: str = "corpus", tokenizer=None
 
 def release_statistics(data_dir, size: str = "10M", split: str = "validation", genres=None,
                        tokenizer=None, paired: bool = True, on_corrupt: str = "warn",
-                       progress: bool = True) -> list[dict]:
+                       progress: bool = True, max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB) -> list[dict]:
     """LEANER vs ORIGINAL per genre of a release copy, side by side.
 
     With ``paired=True`` only documents present in both variants (same ``hash``) are counted, so the
@@ -247,7 +335,7 @@ def release_statistics(data_dir, size: str = "10M", split: str = "validation", g
         for variant, fs in files.items():
             texts = _paired_texts(iter_pretrain_examples(fs, on_corrupt), keep)
             row = corpus_statistics(texts, f"{genre}/{variant}", tokenizer, progress=progress,
-                                    total=len(keep) if keep is not None else None)
+                                    total=len(keep) if keep is not None else None, max_memory_mb=max_memory_mb)
             rows.append({"genre": genre, "variant": variant, **row})
     return rows
 
@@ -264,16 +352,18 @@ def _paired_texts(examples, keep: set | None) -> Iterator[str]:
 
 
 def dataset_statistics(dataset, text_column: str = "text", by: str | None = "genre", tokenizer=None,
-                       name: str = "dataset", progress: bool = True) -> list[dict]:
+                       name: str = "dataset", progress: bool = True,
+                       max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB) -> list[dict]:
     """Statistics of a ``datasets.Dataset`` (or any iterable of dicts), optionally one row per ``by`` value."""
     if by and by in getattr(dataset, "column_names", []):
         rows = []
         for value in sorted(set(dataset[by])):
             sub = dataset.filter(lambda b: [x == value for x in b], input_columns=by, batched=True)
             rows.append(corpus_statistics((t for t in sub[text_column]), f"{name}/{value}", tokenizer,
-                                          total=len(sub), progress=progress))
+                                          total=len(sub), progress=progress, max_memory_mb=max_memory_mb))
         return rows
-    return [corpus_statistics((r[text_column] for r in dataset), name, tokenizer, progress=progress)]
+    return [corpus_statistics((r[text_column] for r in dataset), name, tokenizer, progress=progress,
+                              max_memory_mb=max_memory_mb)]
 
 
 def iter_text_file(path, text_field: str = "text") -> Iterator[str]:
