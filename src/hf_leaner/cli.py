@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from .data.release import GENRES, SIZES, SPLITS, LeanerDataError
+from .tables import text_table
 
 
 def _load_tokenizer(path: str | None):
@@ -111,7 +112,7 @@ def cmd_quickstart(args) -> int:
     print()
     print(stats.format_table(rows))
 
-    from .train.experiment import format_curriculum_table, run_curriculum_experiment
+    from .train.experiment import STRATEGIES, format_curriculum_table, run_curriculum_experiment
     from .train.pretrain import PretrainArguments
 
     print(f"\n[4/4] pretraining a tiny {args.arch} ({args.model_size}) for {args.steps} steps: iterative curriculum "
@@ -119,7 +120,8 @@ def cmd_quickstart(args) -> int:
     t0 = time.time()
     pargs = PretrainArguments(arch=args.arch, size=args.model_size, data=str(data_dir), data_config=f"leaner-{args.size}-all",
                               block_size=args.block_size, max_eval_documents=100)
-    strategies = ("baseline (full random)", f"iterative / {args.curriculum.replace('_', ' ').replace('self loss', 'self-loss')}")
+    iterative = next(n for n, s in STRATEGIES.items() if s.pacing == "iterative" and s.difficulty == args.curriculum)
+    strategies = ("baseline (full random)", iterative)
     result = run_curriculum_experiment(pargs, out / "pretrain", steps=args.steps, eval_every=max(10, args.steps // 20),
                                        batch_size=8, strategies=strategies)
     summary.append(("pretraining", f"{len(strategies)} runs x {args.steps} steps -> {out / 'pretrain'}",
@@ -128,7 +130,7 @@ def cmd_quickstart(args) -> int:
     print(format_curriculum_table(result))
     print(f"loss curves: {out / 'pretrain' / 'curriculum_curves.png'}")
     print()
-    print(_table([("step", "result", "time")] + summary))
+    print(text_table(("step", "result", "time"), summary))
     return 0
 
 
@@ -156,7 +158,7 @@ def cmd_pretrain(argv: list[str]) -> int:
         rows += [("time", f"{summary['seconds']:.0f}s"), ("saved", args.output_dir),
                  ("loss curve", str(Path(args.output_dir) / "loss_curve.png"))]
         print()
-        print(_table([("", "")] + rows))
+        print(text_table(("", ""), rows))
     return 0
 
 
@@ -197,8 +199,8 @@ def cmd_train_tokenizer(args) -> int:
     toks = {"trained": tok, **{Path(p).name: _load_tokenizer(p) for p in args.compare or []}}
     rows = compare_tokenizers(toks, list(corpus[split][args.text_column]))
     print(f"\non the {split} split:")
-    print(_table([("tokenizer", "vocab", "tokens", "tokens/word", "vocab used")] +
-                 [(r["tokenizer"], f"{r['vocab']:,}", f"{r['tokens']:,}", f"{r['tokens_per_word']:.3f}",
+    print(text_table(("tokenizer", "vocab", "tokens", "tokens/word", "vocab used"),
+                     [(r["tokenizer"], f"{r['vocab']:,}", f"{r['tokens']:,}", f"{r['tokens_per_word']:.3f}",
                    f"{r['vocab_used']:,}") for r in rows]))
     return 0
 
@@ -215,13 +217,6 @@ def cmd_local_hub(args) -> int:
 
     serve(args.root, args.host, args.port)
     return 0
-
-
-def _table(rows) -> str:
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------------------------------------- parser
@@ -270,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--arch", default="llama", choices=["llama", "bert", "xlnet", "mamba2"])
     q.add_argument("--model-size", default="1M")
     q.add_argument("--curriculum", default="sentence_length",
-                   choices=["random", "sentence_length", "self_loss", "LM-loss"], help="the iterative curriculum's scorer")
+                   choices=["random", "sentence_length", "self_loss", "lm_loss"], help="the iterative curriculum's scorer")
     q.add_argument("--steps", type=int, default=200)
     q.add_argument("--block-size", type=int, default=128)
     q.set_defaults(func=cmd_quickstart)

@@ -23,6 +23,7 @@ import yaml
 from huggingface_hub import DatasetCard, DatasetCardData, HfApi
 
 from hf_leaner import __version__
+from hf_leaner.tables import text_table
 
 from .corpora import builder_class, config_names, get_builder
 from .release import LeanerDataError, MissingSourceError
@@ -56,13 +57,9 @@ class PublishReport:
     pushed_to: str | None = None
 
     def table(self) -> str:
-        rows = [("config", "status", "splits (rows)", "note")]
-        for r in self.results:
-            rows.append((r.config, r.status, ", ".join(f"{s}={n:,}" for s, n in r.splits.items()), r.note))
-        widths = [max(len(row[i]) for row in rows) for i in range(4)]
-        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        return "\n".join(lines)
+        return text_table(("config", "status", "splits (rows)", "note"),
+                          [(r.config, r.status, ", ".join(f"{s}={n:,}" for s, n in r.splits.items()), r.note)
+                           for r in self.results])
 
 
 def _source_fingerprint(builder, on_corrupt: str | None) -> str:

@@ -24,11 +24,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import asdict, dataclass, field
 from typing import Iterable, Iterator
 
 import numpy as np
 from tqdm.auto import tqdm
+
+from hf_leaner.tables import text_table
 
 WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 SENTENCE_SPLIT_RE = re.compile(r"[.!?]+[\"'”’)\]]*\s+|\n+")
@@ -409,10 +410,7 @@ def format_table(rows: list[dict]) -> str:
     head = ["corpus"] + [c[1] for c in _COLUMNS]
     body = [[r["name"]] + [("-" if r.get(k) is None else fmt.format(r[k])) for k, _, fmt in _COLUMNS]
             for r in rows]
-    widths = [max(len(x[i]) for x in [head] + body) for i in range(len(head))]
-    line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-    out = [line(head), "  ".join("-" * w for w in widths)] + [line(b) for b in body]
-    out.append("")
+    out = [text_table(head, body, numbers_right=True), ""]
     out.append(f"Hw1..Hw4 / Ht1..Ht4: Shannon entropy of the word / token n-gram distribution, n = 1..4, in bits "
                f"(log base 2). TTR = vocab / words. >2K = share of running words outside the {TOP_K:,} most "
                "frequent. sent.len = words per sentence.")
@@ -424,4 +422,4 @@ def to_json(rows: list[dict]) -> str:
 
 
 __all__ = ["CorpusStatistics", "NgramCounter", "corpus_statistics", "dataset_statistics", "format_table",
-           "iter_text_file", "release_statistics", "to_json", "asdict"]
+           "iter_text_file", "release_statistics", "to_json"]

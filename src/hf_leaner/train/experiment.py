@@ -21,6 +21,8 @@ from transformers import TrainerCallback
 from transformers.trainer_callback import PrinterCallback
 
 from hf_leaner.curriculum.trainer import CurriculumConfig
+from hf_leaner.models import OBJECTIVE
+from hf_leaner.tables import text_table
 from hf_leaner.train.plots import plot_curves
 from hf_leaner.train.pretrain import (PretrainArguments, build_pretraining, load_corpus, pack_eval_sets,
                                        tokenize_documents)
@@ -156,21 +158,20 @@ def run_leaner_vs_original(pargs: PretrainArguments, output_dir: str | Path, ste
     size_genre = pargs.data_config.split("-", 1)[1]  # e.g. 10M-all
     corpora = {v: load_corpus(replace(pargs, data_config=f"{v}-{size_genre}")) for v in ("leaner", "original")}
     both = concatenate_datasets([corpora[v]["train"] for v in corpora])
-    from hf_leaner.models import OBJECTIVE
-
-    tokenizer = train_tokenizer(iter(both[pargs.text_column]), OBJECTIVE[pargs.arch], vocab_size=pargs.vocab_size)
+    objective = OBJECTIVE[pargs.arch]
+    tokenizer = train_tokenizer(iter(both[pargs.text_column]), objective, vocab_size=pargs.vocab_size)
+    eval_sets = {}  # each corpus' validation set, tokenized and packed once for both models
+    for name, corpus in corpora.items():
+        sets = pack_eval_sets(tokenize_documents(corpus[pargs.eval_split], tokenizer, pargs.text_column), tokenizer,
+                              objective, pargs)
+        eval_sets[name] = sets if len(sets) > 1 else next(iter(sets.values()))
     table, curves = {}, {}
     for trained_on, corpus in corpora.items():
         args = _config(out / f"trained_on_{trained_on}", steps, seed, batch_size, lr, eval_every, pacing="none")
         trainer = _quiet(build_pretraining(pargs, args, corpus=corpus, tokenizer=tokenizer), f"trained on {trained_on}")
         trainer.train()
         curves[f"trained on {trained_on.upper()} (eval {trained_on})"] = _eval_curve(trainer.state.log_history)
-        row = {}
-        for evaluated_on, other in corpora.items():
-            eval_docs = tokenize_documents(other[pargs.eval_split], tokenizer, pargs.text_column)
-            sets = pack_eval_sets(eval_docs, tokenizer, OBJECTIVE[pargs.arch], pargs)
-            row[evaluated_on] = trainer.evaluate(eval_dataset=sets if len(sets) > 1 else next(iter(sets.values())))["eval_loss"]
-        table[trained_on] = row
+        table[trained_on] = {name: trainer.evaluate(eval_dataset=sets)["eval_loss"] for name, sets in eval_sets.items()}
     plot_curves(curves, out / "leaner_vs_original.png", f"{pargs.arch} {pargs.size}: equal token budget")
     result = {"loss": table, "steps": steps, "tokens": steps * batch_size * pargs.block_size}
     (out / "leaner_vs_original.json").write_text(json.dumps(result, indent=1))
@@ -185,18 +186,12 @@ def format_curriculum_table(result: dict) -> str:
         body.append([r["strategy"]] + [f"{r[f'loss@{c}']:.3f}" if r[f"loss@{c}"] is not None else "-" for c in cps]
                     + [str(r["steps_to_baseline_loss"] or f"not in {result['steps']}"),
                        f"{r['ratio']:.2f}" if r["ratio"] else "-", f"{r['seconds']:.0f}s"])
-    return _table(head, body) + (f"\nbaseline final validation loss {result['baseline_final_loss']:.3f} nats/token; "
+    return text_table(head, body, numbers_right=True) + (f"\nbaseline final validation loss {result['baseline_final_loss']:.3f} nats/token; "
                                  f"{result['tokens_per_step']:,} tokens per step.")
 
 
 def format_leaner_table(result: dict) -> str:
     body = [[f"trained on {k.upper()}", f"{v['leaner']:.3f}", f"{v['original']:.3f}"] for k, v in result["loss"].items()]
-    return _table(["model", "val loss on LEANER", "val loss on ORIGINAL"], body) + \
+    return text_table(["model", "val loss on LEANER", "val loss on ORIGINAL"], body, numbers_right=True) + \
         f"\n{result['tokens']:,} training tokens each; one shared tokenizer; loss in nats/token."
 
-
-def _table(head, body) -> str:
-    rows = [head] + body
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
-    fmt = lambda r: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-    return "\n".join([fmt(head), "  ".join("-" * w for w in widths)] + [fmt(r) for r in body])
