@@ -22,3 +22,21 @@ def sample_dir() -> Path:
     from hf_leaner.sample_data import SAMPLE_DIR
 
     return SAMPLE_DIR
+
+
+@pytest.fixture(scope="session")
+def sample_corpus(sample_dir, tmp_path_factory):
+    """The embedded sample's leaner-10M-all config, loaded once."""
+    from hf_leaner import load_leaner
+
+    return load_leaner("leaner-pretrain", "leaner-10M-all", data_dir=sample_dir,
+                       cache_dir=str(tmp_path_factory.mktemp("hf_cache")))
+
+
+@pytest.fixture(scope="session")
+def tokenizers(sample_corpus):
+    """Small tokenizers trained on the sample, one per objective."""
+    from hf_leaner.tokenizer import train_tokenizer
+
+    texts = sample_corpus["train"]["text"]
+    return {family: train_tokenizer(iter(texts), family, vocab_size=400) for family in ("clm", "mlm")}

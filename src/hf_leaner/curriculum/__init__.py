@@ -1,19 +1,27 @@
-"""Curriculum learning: difficulty scorers, pacing, and the CurriculumTrainer."""
+"""Curriculum learning on the Trainer: difficulty scorers, pacing, the sampler, and the trainers.
 
+``CurriculumConfig``/``CurriculumTrainer`` (transformers) and ``CurriculumSFTConfig``/``CurriculumSFTTrainer``
+(trl, imported on first use); the state of a run lives in ``CurriculumCallback``.
+"""
+
+import importlib
+
+from .callback import CurriculumCallback
+from .config import CurriculumArguments, CurriculumConfig
 from .pacing import PACINGS, SHAPES, CompetencePacing
-from .sampler import CurriculumSampler, CurriculumState
+from .sampler import CurriculumSampler, RowUnits
 from .scoring import SCORERS, Documents, register_scorer
-from .trainer import CurriculumArguments, CurriculumConfig, CurriculumMixin, CurriculumTrainer
+from .trainer import CurriculumMixin, CurriculumTrainer
+
+_LAZY = {"CurriculumSFTTrainer": ".sft", "CurriculumSFTConfig": ".sft"}  # trl is imported only when asked for
 
 
-def __getattr__(name):  # trl is imported only when the SFT classes are used
-    if name in ("CurriculumSFTTrainer", "CurriculumSFTConfig"):
-        from . import trainer
-
-        return getattr(trainer, name)
-    raise AttributeError(name)
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["PACINGS", "SCORERS", "SHAPES", "CompetencePacing", "CurriculumArguments", "CurriculumConfig",
-           "CurriculumMixin", "CurriculumSFTConfig", "CurriculumSFTTrainer", "CurriculumSampler", "CurriculumState",
-           "CurriculumTrainer", "Documents", "register_scorer"]
+__all__ = ["PACINGS", "SCORERS", "SHAPES", "CompetencePacing", "CurriculumArguments", "CurriculumCallback",
+           "CurriculumConfig", "CurriculumMixin", "CurriculumSFTConfig", "CurriculumSFTTrainer", "CurriculumSampler",
+           "CurriculumTrainer", "Documents", "RowUnits", "register_scorer"]

@@ -1,19 +1,29 @@
-"""The curriculum's state and the sampler that turns it into a stream of training examples.
+"""The curriculum sampler: the stream of training examples a curriculum defines.
 
-The state is a short *history*: entries ``{position, fraction, version, stage}`` saying from which
-sample position on which fraction of the documents (in which ordering version) is in use. The sampler
-is a pure function of that history and the seed, so every process of a distributed run draws the same
-sequence (accelerate then hands each process its own batches of it), and a resumed run - which
-replays the sequence from its start to skip the batches already trained - sees exactly what the
-uninterrupted run saw. Changes are recorded a few steps ahead of the current step, beyond what the
-data loader has already drawn.
+The curriculum's state (:class:`~hf_leaner.curriculum.callback.CurriculumCallback`) holds a short
+*history* of entries ``{position, fraction, version, stage}``: from sample ``position`` on, the easiest
+``fraction`` of the documents of ordering ``version`` is in use. The sampler is a pure function of that
+history, the orderings and the seed:
+
+    position p ──> history entry in force at p ──> pool = easiest n units of that ordering
+               ──> shuffled pass over the pool (seeded by entry, pool size and pass number) ──> unit
+
+so every process of a distributed run draws the same global sequence (accelerate hands each process its
+own batches of it) and a resumed run, which replays the sequence to skip what was trained, sees exactly
+what the uninterrupted run saw. The sampler runs in the main process; DataLoader workers only read the
+examples it names. It computes one optimizer step of samples at a time and records how far it got
+(``drawn``): a schedule change is recorded at or beyond that point, never inside what was already drawn.
+
+Units come from a *units* object with ``view(order)`` returning something with ``num_units(n_docs)`` and
+``refs(unit_indices)``: :class:`RowUnits` for datasets of one example per document, and
+:class:`hf_leaner.train.packing.PackedDocuments` for packed pretraining blocks.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import asdict, dataclass, field
+from typing import Callable
 
 import numpy as np
 from torch.utils.data import Sampler
@@ -21,37 +31,50 @@ from torch.utils.data import Sampler
 from .pacing import CompetencePacing
 
 
-@dataclass
-class CurriculumState:
-    history: list[dict] = field(default_factory=list)
-    best_metric: float | None = None
-    bad_evals: int = 0
-    scorer: str = ""
+class RowUnits:
+    """The curriculum's view of a dataset with one example per document (e.g. SFT rows)."""
 
-    def entry_at(self, position: int) -> tuple[int, dict]:
-        idx = bisect.bisect_right([h["position"] for h in self.history], position) - 1
-        return idx, self.history[max(idx, 0)]
+    def __init__(self, num_documents: int):
+        self.num_documents = num_documents
 
-    @property
-    def current(self) -> dict:
-        return self.history[-1]
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "CurriculumState":
-        return cls(**d)
+    def view(self, order: np.ndarray) -> "RowOrder":
+        return RowOrder(order)
 
 
-class CurriculumSampler(Sampler[int]):
-    """Indices from the easiest active fraction of the data, shuffled; ``num_samples`` of them in all."""
+class RowOrder:
+    def __init__(self, order: np.ndarray):
+        self.order = np.asarray(order, dtype=np.int64)
 
-    def __init__(self, units, state: CurriculumState, num_samples: int, samples_per_step: int, seed: int,
+    def num_units(self, n_docs: int) -> int:
+        return min(max(n_docs, 1), len(self.order))
+
+    def refs(self, units: np.ndarray) -> list[int]:
+        return self.order[units].tolist()
+
+
+class CurriculumSampler(Sampler):
+    """``num_samples`` examples, ``samples_per_step`` per optimizer step, from the curriculum's active pool.
+
+    ``get_state`` returns the curriculum's state object (``history``, ``orders``); it is called when
+    iteration starts, because resuming a run swaps in the state restored from the checkpoint after the
+    sampler was built.
+
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> state = SimpleNamespace(orders=[np.arange(10)[::-1]],
+    ...                         history=[{"position": 0, "fraction": 0.3, "version": 0, "stage": 0}])
+    >>> sampler = CurriculumSampler(RowUnits(10), lambda: state, num_samples=6, samples_per_step=3, seed=0)
+    >>> sorted(set(sampler))   # the easiest 30% of ordering 0: rows 9, 8, 7
+    [7, 8, 9]
+    """
+
+    def __init__(self, units, get_state: Callable, num_samples: int, samples_per_step: int, seed: int,
                  pacing: CompetencePacing | None = None, total_steps: int = 1):
-        self.units, self.state = units, state
+        self.units, self.get_state = units, get_state
         self.num_samples, self.samples_per_step = num_samples, samples_per_step
         self.seed, self.pacing, self.total_steps = seed, pacing, total_steps
+        self.drawn = 0  # sample positions computed so far by the current iteration
+        self._views: dict[int, object] = {}
 
     def __len__(self) -> int:
         return self.num_samples
@@ -59,26 +82,41 @@ class CurriculumSampler(Sampler[int]):
     def set_epoch(self, epoch: int) -> None:  # one pass covers the whole run: nothing to reseed
         pass
 
+    def view(self, state, version: int):
+        if version not in self._views:  # orderings never change once made: build each view once
+            self._views[version] = self.units.view(state.orders[version])
+        return self._views[version]
+
     def fraction_at(self, position: int, entry: dict) -> float:
         if self.pacing is not None:
             return self.pacing.fraction(position // self.samples_per_step, self.total_steps)
         return entry["fraction"]
 
-    def active_units(self, position: int, entry: dict) -> int:
-        """How many units (the easiest first) are in the pool at a sample position."""
-        n_docs = math.ceil(self.fraction_at(position, entry) * self.units.num_documents - 1e-9)
-        return self.units.active_units(entry["version"], n_docs)
+    def pool_size(self, state, position: int, entry: dict) -> int:
+        """How many units (easiest first) are in the pool at a sample position."""
+        order = state.orders[entry["version"]]
+        n_docs = math.ceil(self.fraction_at(position, entry) * len(order) - 1e-9)
+        return self.view(state, entry["version"]).num_units(n_docs)
 
     def __iter__(self):
-        key, start, perm, cycle = None, 0, None, -1
-        for p in range(self.num_samples):
-            idx, entry = self.state.entry_at(p)
-            version, n_active = entry["version"], self.active_units(p, entry)
-            if (idx, n_active) != key:  # a new segment: the pool changed
-                key, start, cycle = (idx, n_active), p, -1
-            i = p - start
-            if i // n_active != cycle:
-                cycle = i // n_active
-                rng = np.random.default_rng([self.seed, idx, n_active, cycle])
-                perm = rng.permutation(n_active)
-            yield self.units.unit_index(version, int(perm[i % n_active]))
+        state = self.get_state()
+        self.drawn = 0
+        key, seg_start, cycle, perm = None, 0, -1, None
+        for step_start in range(0, self.num_samples, self.samples_per_step):
+            positions = [h["position"] for h in state.history]  # the history may grow while we iterate
+            idx = max(bisect.bisect_right(positions, step_start) - 1, 0)
+            entry = state.history[idx]
+            n = self.pool_size(state, step_start, entry)
+            if (idx, n) != key:  # a new segment: the pool changed, passes restart
+                key, seg_start, cycle = (idx, n), step_start, -1
+            count = min(self.samples_per_step, self.num_samples - step_start)
+            i = np.arange(step_start - seg_start, step_start - seg_start + count)
+            passes = i // n
+            units = np.empty(count, dtype=np.int64)
+            for c in range(int(passes[0]), int(passes[-1]) + 1):  # usually one pass, two at a boundary
+                if c != cycle:
+                    cycle, perm = c, np.random.default_rng([self.seed, idx, n, c]).permutation(n)
+                mask = passes == c
+                units[mask] = perm[i[mask] % n]
+            self.drawn = step_start + count
+            yield from self.view(state, entry["version"]).refs(units)

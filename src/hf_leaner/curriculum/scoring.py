@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-import torch
 
-from hf_leaner.data.stats import _HAS_WORD_RE, SENTENCE_SPLIT_RE, WORD_RE
+from hf_leaner.data.stats import SENTENCE_SPLIT_RE, WORD_RE
 
 
 @dataclass
@@ -29,6 +28,11 @@ class Documents:
 
     def __len__(self) -> int:
         return len(self.token_ids)
+
+    def subset(self, idx) -> "Documents":
+        idx = [int(i) for i in idx]
+        return Documents([self.token_ids[i] for i in idx], [self.texts[i] for i in idx] if self.texts else None,
+                         {k: [v[i] for i in idx] for k, v in self.columns.items()})
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ def mean_sentence_length(docs: Documents, trainer) -> np.ndarray:
     out = np.empty(len(docs))
     for i, text in enumerate(docs.texts):
         words = len(WORD_RE.findall(text))
-        sentences = sum(1 for s in SENTENCE_SPLIT_RE.split(text) if _HAS_WORD_RE.search(s))
+        sentences = sum(1 for s in SENTENCE_SPLIT_RE.split(text) if WORD_RE.search(s))
         out[i] = words / max(sentences, 1)
     return out
 
@@ -111,22 +115,19 @@ def bigram_perplexity(docs: Documents, trainer, mix: float = 0.7) -> np.ndarray:
 @register_scorer("self_loss", dynamic=True)
 def self_loss(docs: Documents, trainer) -> np.ndarray:
     """Mean token loss of each document under the model being trained (no grad, batched)."""
-    return trainer.document_losses(docs, trainer.model)
+    return trainer.document_losses(docs, trainer.scoring_model())
 
 
 @register_scorer("lm_loss")
 def lm_loss(docs: Documents, trainer) -> np.ndarray:
-    """Mean token loss under a reference causal LM (``reference_model``, a local path), or the values of a
-    precomputed column (``difficulty_column``)."""
+    """Mean token loss under a reference causal LM (``reference_model``: a folder or Hub id with the same
+    tokenizer), or the values of a precomputed column (``difficulty_column``)."""
     args = trainer.args
     if args.difficulty_column:
         return column_difficulty(docs, trainer)
     if not args.reference_model:
-        raise ValueError("lm_loss difficulty needs reference_model (a local model folder) or difficulty_column")
-    from transformers import AutoModelForCausalLM
-
-    reference = AutoModelForCausalLM.from_pretrained(args.reference_model).to(trainer.args.device)
-    return trainer.document_losses(docs, reference, objective="clm")
+        raise ValueError("lm_loss difficulty needs reference_model (a causal LM folder) or difficulty_column")
+    return trainer.document_losses(docs, trainer.load_reference_model(args.reference_model), objective="clm")
 
 
 @register_scorer("column")
@@ -151,17 +152,3 @@ def genre_order(docs: Documents, trainer) -> np.ndarray:
         raise ValueError(f"genre_order {order} does not list genre(s) {missing}")
     jitter = np.random.default_rng(trainer.args.seed).random(len(docs)) * 0.5
     return np.array([rank[g] for g in genres], dtype=np.float64) + jitter
-
-
-@torch.no_grad()
-def sequence_losses(model, batch: dict, objective: str) -> torch.Tensor:
-    """Per-row (summed loss, label count) for a collated batch, for any of the three objectives."""
-    labels = batch.pop("labels")
-    out = model(**batch)
-    logits = out.logits.float()
-    if objective == "clm":
-        logits, labels = logits[:, :-1], labels[:, 1:]
-    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), labels.reshape(-1),
-                                             ignore_index=-100, reduction="none").view(labels.shape)
-    mask = labels != -100
-    return torch.stack([(loss * mask).sum(-1), mask.sum(-1).float()], dim=-1)

@@ -1,123 +1,116 @@
-"""``CurriculumTrainer``: a ``transformers.Trainer`` that feeds data easy-to-hard, with ``CurriculumConfig``.
+"""``CurriculumTrainer``: a ``transformers.Trainer`` that feeds the data easy-to-hard (``CurriculumConfig``).
 
-Everything goes through the Trainer's documented hooks; the training loop is the Trainer's own:
+    trainer = CurriculumTrainer(model=model, args=CurriculumConfig(output_dir="run", max_steps=2000),
+                                train_dataset=packed, eval_dataset=validation, data_collator=collator)
+    trainer.train()                              # or train(resume_from_checkpoint=True)
 
-* ``_get_train_sampler`` returns a :class:`CurriculumSampler` over the active (easiest) part of the data;
-* ``evaluate`` drives the *iterative* schedule (grow the data when eval loss stops improving);
-* ``compute_loss`` applies the vocabulary curriculum (inactive tokens become UNK);
-* ``log`` adds the stage, the fraction of data in use and the difficulty threshold;
-* a callback saves the curriculum state into every checkpoint, and ``train(resume_from_checkpoint=...)``
-  restores it, so a resumed run continues exactly where the uninterrupted one would be.
+The training loop is the Trainer's own; the curriculum uses documented hooks, each deferring to ``super()``:
 
-The same behaviour mixes into trl's ``SFTTrainer`` (:class:`CurriculumSFTTrainer`). Difficulty comes from
-a scorer of :mod:`hf_leaner.curriculum.scoring`; a subclass may define ``score_<name>(self, docs)`` to
-replace one.
+* ``train`` starts the curriculum (scores and orders the documents), or notes the checkpoint to resume;
+* ``_get_train_sampler`` returns a :class:`CurriculumSampler` reading the curriculum's state;
+* ``get_batch_samples`` runs the schedule before a step's batches are drawn (the iterative pacing's own
+  evaluation, re-scoring for dynamic scorers) and applies the vocabulary curriculum to them before the
+  Trainer counts their targets;
+* ``evaluate`` averages several evaluation sets into ``eval_loss``; ``log`` adds ``curriculum/*``;
+* ``_save_checkpoint`` writes the orderings sidecar before the Trainer writes the rest of the checkpoint.
+
+All changing state is in one :class:`CurriculumCallback`; the training data is never modified. The same
+mixin gives :class:`~hf_leaner.curriculum.sft.CurriculumSFTTrainer` over trl's ``SFTTrainer``.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
+import logging
 import math
-import os
-from dataclasses import dataclass, field
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 import torch
-from transformers import Trainer, TrainerCallback, TrainingArguments
-from transformers.trainer_utils import get_last_checkpoint
+from accelerate.utils import broadcast_object_list
+from transformers import Trainer, TrainingArguments
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, get_last_checkpoint
 
-from .pacing import PACINGS, SHAPES, CompetencePacing, shape_value
-from .sampler import CurriculumSampler, CurriculumState
-from .scoring import SCORERS, Documents, get_scorer, sequence_losses
+from .callback import CurriculumCallback
+from .config import CurriculumArguments, CurriculumConfig
+from .model_scoring import document_losses, isolated_rng
+from .pacing import SHAPES, CompetencePacing
+from .sampler import CurriculumSampler, RowUnits
+from .scoring import SCORERS, Documents, get_scorer
+from .vocabulary import VocabularyCurriculum
 
-# the Rust tokenizer has run in this process before the data loader may fork workers: keep it single-threaded there
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-STATE_FILE = "curriculum_state.json"
-ORDERS_FILE = "curriculum_orders.npz"
-
-
-@dataclass
-class CurriculumArguments:
-    """The curriculum's settings; mixed into ``TrainingArguments`` (``CurriculumConfig``) or trl's ``SFTConfig``."""
-
-    difficulty: str = field(default="random", metadata={"help": "difficulty scorer: random, sentence_length, "
-                            "unigram_perplexity, bigram_perplexity, self_loss, lm_loss, genre, column, or a registered one"})
-    difficulty_reverse: bool = field(default=False, metadata={"help": "hard-first order"})
-    pacing: str = field(default="iterative", metadata={"help": f"one of {', '.join(PACINGS)}"})
-    start_fraction: float = field(default=0.05, metadata={"help": "fraction of documents in use at the start"})
-    increment: float = field(default=0.05, metadata={"help": "iterative: fraction added at each stage; "
-                             "competence pacing: stage size (self-loss re-scoring)"})
-    patience: int = field(default=1, metadata={"help": "iterative: evaluations without improvement before growing"})
-    threshold: float = field(default=0.0, metadata={"help": "iterative: an eval loss drop smaller than this is no improvement"})
-    max_fraction: float = field(default=1.0)
-    pacing_start: float = field(default=0.0, metadata={"help": "competence pacing: fraction of the run where growth starts"})
-    pacing_end: float = field(default=0.8, metadata={"help": "competence pacing: fraction of the run where it ends"})
-    pacing_steps: int = field(default=5, metadata={"help": "plateaus of the 'step' pacing"})
-    vocab_curriculum: str | None = field(default=None, metadata={"help": "None (off), 'data' (follow the data "
-                                         f"fraction) or a pacing shape ({', '.join(SHAPES)})"})
-    vocab_start_fraction: float = field(default=0.1, metadata={"help": "share of the (non-special) vocabulary active at first"})
-    reference_model: str | None = field(default=None, metadata={"help": "lm_loss: local path of the reference causal LM"})
-    difficulty_column: str | None = field(default=None, metadata={"help": "column with precomputed difficulty"})
-    genre_order: list[str] | None = field(default=None, metadata={"help": "genre difficulty: genres, easiest first"})
-    scoring_batch_size: int = field(default=32)
-    objective: str = field(default="clm", metadata={"help": "clm, mlm or plm (set by the pretraining recipe)"})
-
-    def _check_curriculum(self) -> None:
-        if self.pacing not in PACINGS:
-            raise ValueError(f"pacing={self.pacing!r}: choose one of {', '.join(PACINGS)}")
-        if not 0 < self.start_fraction <= self.max_fraction <= 1:
-            raise ValueError("need 0 < start_fraction <= max_fraction <= 1")
-        if self.vocab_curriculum not in (None, "data", *SHAPES):
-            raise ValueError(f"vocab_curriculum={self.vocab_curriculum!r}: None, 'data' or one of {', '.join(SHAPES)}")
-        if self.pacing == "iterative" and self.eval_strategy == "no":
-            raise ValueError("the iterative pacing grows the data when eval loss stops improving: set "
-                             "eval_strategy='steps' and eval_steps")
-
-
-@dataclass
-class CurriculumConfig(CurriculumArguments, TrainingArguments):
-    """``TrainingArguments`` plus the curriculum's settings."""
-
-    def __post_init__(self):
-        super().__post_init__()
-        self._check_curriculum()
-
-
-class _CurriculumCallback(TrainerCallback):
-    def __init__(self, trainer):
-        self.trainer = trainer
-
-    def on_step_end(self, args, state, control, **kwargs):
-        self.trainer._curriculum_step_end()
-
-    def on_save(self, args, state, control, **kwargs):
-        folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-        if folder.is_dir():
-            self.trainer.save_curriculum(folder)
+logger = logging.getLogger(__name__)
 
 
 class CurriculumMixin:
-    """The curriculum machinery, for any ``Trainer`` subclass. Needs ``self.curriculum_units`` (the view of the
-    training data the sampler draws from) and ``self.curriculum_documents`` (what the scorers read)."""
+    """The curriculum for any ``Trainer`` subclass whose ``args`` are :class:`CurriculumArguments`."""
 
-    curriculum_units = None
-    curriculum_documents: Documents | None = None
+    # ------------------------------------------------------------------ setup
+    def _init_curriculum(self, documents: Documents | None, curriculum_eval_dataset) -> None:
+        args = self.args
+        self.curriculum_units, self.curriculum_documents = _units_and_documents(self.train_dataset, documents)
+        n = self.curriculum_units.num_documents
+        held = np.zeros(0, dtype=np.int64)
+        if args.pacing == "iterative" and curriculum_eval_dataset is None:
+            held = self._held_out_documents()
+            curriculum_eval_dataset = _select(self.train_dataset, held)
+        self.curriculum_eval_dataset = curriculum_eval_dataset
+        self.curriculum_train_ids = np.setdiff1d(np.arange(n), held)
+        self.curriculum_train_documents = (self.curriculum_documents.subset(self.curriculum_train_ids) if len(held)
+                                           else self.curriculum_documents)
+        self._pacing = (CompetencePacing(args.pacing, args.start_fraction, args.max_fraction, args.pacing_start,
+                                         args.pacing_end, args.pacing_steps) if args.pacing in SHAPES else None)
+        self._vocabulary = None
+        if args.vocab_curriculum:
+            tok = self.processing_class
+            self._vocabulary = VocabularyCurriculum(self.curriculum_train_documents.token_ids, len(tok),
+                                                    tok.all_special_ids, tok.unk_token_id, args.vocab_start_fraction,
+                                                    args.vocab_label_mode)
+        self._resume_dir, self._adopted, self._curriculum_sampler, self._eval_depth = None, None, None, 0
+        self.get_scorer(args.difficulty)  # an unknown scorer fails here, not at the first step
+        self.add_callback(CurriculumCallback(args.patience, args.threshold, args.threshold_mode, args.increment,
+                                             args.max_fraction, args.max_steps_per_stage))
 
-    def _init_curriculum(self, units, documents: Documents) -> None:
-        self.curriculum_units = units
-        self.curriculum_documents = documents
-        self.curriculum_state = CurriculumState()
-        self.curriculum_scores: dict[int, np.ndarray] = {}
-        self._eval_depth = 0
-        self._vocab_tables: dict[int, torch.Tensor] = {}
-        self._vocab_rank = None
-        self._pacing = None
-        if self.args.pacing in SHAPES:
-            self._pacing = CompetencePacing(self.args.pacing, self.args.start_fraction, self.args.max_fraction,
-                                            self.args.pacing_start, self.args.pacing_end, self.args.pacing_steps)
-        self.add_callback(_CurriculumCallback(self))
+    def _held_out_documents(self) -> np.ndarray:
+        """A seeded slice of the training documents that drives the iterative schedule (and is not trained on)."""
+        args, n = self.args, self.curriculum_units.num_documents
+        if n < 2:
+            raise ValueError("the iterative pacing holds out training documents to decide when to grow the data; "
+                             "with fewer than 2 documents pass curriculum_eval_dataset")
+        perm = np.random.default_rng([args.seed, 8191]).permutation(n)
+        k = min(max(math.ceil(args.curriculum_eval_fraction * n), 1), args.curriculum_eval_max_documents, n // 2)
+        block = getattr(self.train_dataset, "block_size", None)
+        if block:  # packed blocks: hold out enough text for a few of them
+            lengths = np.array([len(t) + 1 for t in self.curriculum_documents.token_ids])
+            while k < n // 2 and lengths[perm[:k]].sum() < 4 * block:
+                k += 1
+        return np.sort(perm[:k])
+
+    @property
+    def curriculum(self) -> CurriculumCallback:
+        """The curriculum's state; a resume swaps in the one restored from the checkpoint."""
+        cb = next((c for c in self.callback_handler.callbacks if isinstance(c, CurriculumCallback)), None)
+        if cb is None:
+            raise RuntimeError("the CurriculumCallback was removed from this trainer's callbacks")
+        if cb is not self._adopted:
+            if self._resume_dir is not None and cb.history:  # restored: its arrays are in the checkpoint
+                cb.load_arrays(self._resume_dir)
+                self._check_fingerprint(cb)
+            self._adopted = cb
+        return cb
+
+    def _state_for_sampling(self) -> CurriculumCallback:
+        cb = self.curriculum
+        if not cb.history:
+            raise ValueError(f"{self._resume_dir}: this checkpoint holds no curriculum state (it was written by "
+                             "another trainer); start a new run or resume from a CurriculumTrainer checkpoint")
+        return cb
+
+    @property
+    def samples_per_step(self) -> int:
+        """Examples per optimizer step, with the batch size the Trainer really uses (auto_find_batch_size)."""
+        return self.get_total_train_batch_size(self.args)
 
     # ------------------------------------------------------------------ scoring
     def get_scorer(self, name: str):
@@ -129,239 +122,176 @@ class CurriculumMixin:
         return (lambda docs: scorer.fn(docs, self)), scorer.dynamic
 
     def compute_difficulty(self) -> np.ndarray:
-        """One score per document (higher = harder), identical on every process."""
+        """One score per training document (higher = harder), identical on every process."""
         fn, _ = self.get_scorer(self.args.difficulty)
-        scores = np.asarray(fn(self.curriculum_documents), dtype=np.float64)
-        if scores.shape != (self.curriculum_units.num_documents,):
-            raise ValueError(f"scorer {self.args.difficulty!r} returned {scores.shape} scores for "
-                             f"{self.curriculum_units.num_documents} documents")
-        return _broadcast(scores)
-
-    def _order(self, scores: np.ndarray) -> np.ndarray:
-        key = -scores if self.args.difficulty_reverse else scores
-        return np.argsort(key, kind="stable")
+        docs = self.curriculum_train_documents
+        scores = np.asarray(fn(docs), dtype=np.float64)
+        if scores.shape != (len(docs),):
+            raise ValueError(f"scorer {self.args.difficulty!r} returned {scores.shape} scores for {len(docs)} documents")
+        return broadcast_object_list([scores])[0]  # process 0's, so every process orders alike
 
     def document_losses(self, docs: Documents, model, objective: str | None = None) -> np.ndarray:
-        """Mean token loss of every document under ``model`` (no grad, batched, sharded over processes).
+        return document_losses(docs, model, objective or self.args.objective, accelerator=self.accelerator,
+                               collator=self.data_collator, seed=self.args.seed,
+                               block_size=getattr(self.train_dataset, "block_size", None) or 256,
+                               batch_size=self.args.scoring_batch_size)
 
-        Documents are cut into chunks of at most the training block size; for MLM and PLM the masking and
-        permutation come from the trainer's collator under a fixed seed, so scores are reproducible."""
-        objective = objective or self.args.objective
-        block = getattr(self.train_dataset, "block_size", None) or 256
-        chunks = []  # (doc, token ids)
-        for d, ids in enumerate(docs.token_ids):
-            ids = np.asarray(ids, dtype=np.int64)
-            for s in range(0, max(len(ids), 1), block - 2):
-                piece = ids[s:s + block - 2]
-                if objective == "plm" and len(piece) % 2:
-                    piece = piece[:-1]
-                if len(piece) >= 2:
-                    chunks.append((d, piece))
-        rank, world = self.args.process_index, self.args.world_size
-        mine = sorted(range(rank, len(chunks), world), key=lambda i: len(chunks[i][1]))
-        totals = np.zeros((len(docs), 2))
-        was_training = model.training
-        model.eval()
-        device = next(model.parameters()).device
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.args.seed)
-            i = 0
-            while i < len(mine):
-                batch_ids = [mine[i]]
-                while (len(batch_ids) < self.args.scoring_batch_size and i + len(batch_ids) < len(mine)
-                       and (objective != "plm" or len(chunks[mine[i + len(batch_ids)]][1]) == len(chunks[mine[i]][1]))):
-                    batch_ids.append(mine[i + len(batch_ids)])
-                i += len(batch_ids)
-                batch = self._scoring_batch([chunks[j][1] for j in batch_ids], objective)
-                out = sequence_losses(model, {k: v.to(device) for k, v in batch.items()}, objective).cpu().numpy()
-                for j, row in zip(batch_ids, out):
-                    totals[chunks[j][0]] += row
-        model.train(was_training)
-        totals = _all_reduce_sum(totals)
-        return totals[:, 0] / np.maximum(totals[:, 1], 1)
+    def scoring_model(self):
+        """The model being trained, as a forward pass may use it (sharded engines need their wrapper)."""
+        return self.model_wrapped if (self.is_fsdp_enabled or self.is_deepspeed_enabled) else self.model
 
-    def _scoring_batch(self, pieces: list[np.ndarray], objective: str) -> dict:
-        if objective == "clm":
-            width = max(len(p) for p in pieces)
-            ids = torch.zeros(len(pieces), width, dtype=torch.long)
-            mask = torch.zeros_like(ids)
-            for r, p in enumerate(pieces):
-                ids[r, :len(p)] = torch.from_numpy(p)
-                mask[r, :len(p)] = 1
-            labels = ids.masked_fill(mask == 0, -100)
-            batch = {"input_ids": ids, "labels": labels}
-            if self.model.config.model_type != "mamba2":
-                batch["attention_mask"] = mask
-            return batch
-        return self.data_collator([{"input_ids": torch.from_numpy(p)} for p in pieces])
+    def load_reference_model(self, name_or_path: str):
+        from transformers import AutoModelForCausalLM
+
+        reference = AutoModelForCausalLM.from_pretrained(name_or_path)  # never remote code
+        ours = len(self.processing_class)
+        theirs = reference.get_input_embeddings().num_embeddings
+        if theirs < ours or (Path(name_or_path, "tokenizer.json").is_file() and _vocab_of(name_or_path) != _vocab_of(self.processing_class)):
+            raise ValueError(f"reference_model {name_or_path}: its vocabulary ({theirs} embeddings) is not this run's "
+                             f"tokenizer ({ours} tokens); LM-loss difficulty needs a model trained with the same tokenizer")
+        return reference.to(self.accelerator.device)
 
     # ------------------------------------------------------------------ schedule
-    @property
-    def samples_per_step(self) -> int:
-        return self.args.train_batch_size * self.args.gradient_accumulation_steps * self.args.world_size
-
-    def _lookahead_position(self, step: int) -> int:
-        # the data loader may already have drawn a few batches ahead; changes take effect beyond them
-        ahead = 2 + self.args.dataloader_num_workers * (self.args.dataloader_prefetch_factor or 2)
-        return (step + 1 + ahead) * self.samples_per_step
-
-    def _new_version(self) -> int:
+    def _new_version(self, cb: CurriculumCallback) -> int:
         scores = self.compute_difficulty()
-        version = self.curriculum_units.add_order(self._order(scores))
-        self.curriculum_scores[version] = scores
-        return version
+        local = np.argsort(-scores if self.args.difficulty_reverse else scores, kind="stable")
+        return cb.add_order(self.curriculum_train_ids[local], scores)
 
     def _start_curriculum(self) -> None:
-        args = self.args
+        cb, args = self.curriculum, self.args
+        cb.orders, cb.scores = [], {}
         if args.pacing == "none":
-            self.curriculum_state = CurriculumState([{"position": 0, "fraction": 1.0, "version": 0, "stage": 0}],
-                                                    scorer="none")
-            return
-        version = self._new_version()
-        fraction = self._pacing.fraction(0, args.max_steps) if self._pacing else args.start_fraction
-        self.curriculum_state = CurriculumState([{"position": 0, "fraction": fraction, "version": version,
-                                                  "stage": 0}], scorer=args.difficulty)
+            cb.start(1.0, cb.add_order(self.curriculum_train_ids), "none")
+        else:
+            fraction = self._pacing.fraction(0, args.max_steps) if self._pacing else args.start_fraction
+            cb.start(fraction, self._new_version(cb), args.difficulty)
+        cb.fingerprint = self._fingerprint()
 
     def _stage_of(self, fraction: float) -> int:
         return int(math.floor((fraction - self.args.start_fraction) / self.args.increment + 1e-9))
 
-    def _after_evaluation(self, metric: float) -> None:
-        """The iterative schedule: grow the data when the eval loss stops improving."""
-        st, args = self.curriculum_state, self.args
-        if args.pacing != "iterative":
-            return
-        if st.best_metric is None or metric < st.best_metric - args.threshold:
-            st.best_metric, st.bad_evals = metric, 0
-            return
-        st.bad_evals += 1
-        current = st.current
-        if st.bad_evals < args.patience or current["fraction"] >= args.max_fraction:
-            return
-        _, dynamic = self.get_scorer(args.difficulty)
-        version = self._new_version() if dynamic else current["version"]
-        st.history.append({"position": self._lookahead_position(self.state.global_step),
-                           "fraction": round(min(args.max_fraction, current["fraction"] + args.increment), 6),
-                           "version": version, "stage": current["stage"] + 1, "step": self.state.global_step})
-        st.best_metric, st.bad_evals = None, 0  # improvement is judged afresh within the new stage
+    def _next_free_position(self) -> int:
+        """The first sample position no data loader can have drawn yet: changes take effect from there.
+        A step's batches are fetched at once, plus accelerate's one-batch look-ahead and the workers' queue."""
+        args, sps = self.args, self.samples_per_step
+        in_flight = args.gradient_accumulation_steps + 2 + args.dataloader_num_workers * (args.dataloader_prefetch_factor or 2)
+        position = (self.state.global_step + 1 + math.ceil(in_flight / args.gradient_accumulation_steps)) * sps
+        drawn = self._curriculum_sampler.drawn if self._curriculum_sampler is not None else 0
+        if drawn > position:
+            raise RuntimeError(f"the data loader drew {drawn} samples, past the curriculum's change point {position}")
+        return position
 
-    def _curriculum_step_end(self) -> None:
-        """Competence pacing with a dynamic scorer: re-score whenever the pacing enters a new stage."""
-        if self._pacing is None or not self.get_scorer(self.args.difficulty)[1]:
-            return
-        position = self._lookahead_position(self.state.global_step)
-        fraction = self._pacing.fraction(position // self.samples_per_step, self.args.max_steps)
-        if self._stage_of(fraction) > self.curriculum_state.current["stage"]:
-            self.curriculum_state.history.append({"position": position, "fraction": fraction,
-                                                  "version": self._new_version(), "stage": self._stage_of(fraction),
-                                                  "step": self.state.global_step})
+    def _advance_schedule(self) -> None:
+        cb, args, step = self.curriculum, self.args, self.state.global_step
+        dynamic = self.get_scorer(args.difficulty)[1]
+        if args.pacing == "iterative":
+            if step == 0 or step % self._curriculum_eval_steps or step == cb.last_eval_step:
+                return
+            if cb.wants_more_data(self._curriculum_evaluate(), step):
+                version = self._new_version(cb) if dynamic else cb.current["version"]
+                cb.advance(self._next_free_position(), cb.next_fraction(), version, cb.current["stage"] + 1, step)
+        elif self._pacing is not None and dynamic:  # competence pacing: re-score as each stage begins
+            position = self._next_free_position()
+            fraction = self._pacing.fraction(position // self.samples_per_step, args.max_steps)
+            if self._stage_of(fraction) > cb.current["stage"]:
+                cb.advance(position, fraction, self._new_version(cb), self._stage_of(fraction), step)
+
+    def _curriculum_evaluate(self) -> float:
+        """Loss on the schedule's own held-out data; fixed masks, the training RNG untouched."""
+        loader = self.get_eval_dataloader(self.curriculum_eval_dataset)
+        with isolated_rng(self.args.seed, self.accelerator.device):
+            out = self.evaluation_loop(loader, description="Curriculum evaluation", prediction_loss_only=True,
+                                       metric_key_prefix="curriculum_eval")
+        loss = float(out.metrics["curriculum_eval_loss"])
+        self.log({"curriculum_eval_loss": loss})
+        return loss
+
+    def _data_fraction(self, step: int) -> tuple[float, dict]:
+        entry = self.curriculum.entry_at(step * self.samples_per_step)
+        return (self._pacing.fraction(step, self.args.max_steps) if self._pacing else entry["fraction"]), entry
+
+    def _active_vocab_size(self, step: int) -> int:
+        args = self.args
+        if args.vocab_curriculum == "data":
+            return self._vocabulary.size_at(self._data_fraction(step)[0])
+        return self._vocabulary.size_at(self._vocabulary.shape_fraction(
+            args.vocab_curriculum, step, args.max_steps, args.pacing_start, args.pacing_end, args.pacing_steps))
 
     def curriculum_status(self, step: int | None = None) -> dict:
-        """Stage, fraction of documents in use and the difficulty threshold at ``step`` (default: now)."""
+        """Stage, fraction of documents in use, difficulty threshold (and vocabulary size) at ``step``."""
         step = self.state.global_step if step is None else step
-        position = step * self.samples_per_step
-        _, entry = self.curriculum_state.entry_at(position)
-        fraction = self._pacing.fraction(step, self.args.max_steps) if self._pacing else entry["fraction"]
+        fraction, entry = self._data_fraction(step)
         status = {"curriculum/stage": self._stage_of(fraction) if self._pacing else entry["stage"],
                   "curriculum/fraction": fraction}
-        scores = self.curriculum_scores.get(entry["version"])
-        if scores is not None:
+        scores = self.curriculum.scores.get(entry["version"])
+        if scores is not None and len(scores):
             n = max(1, math.ceil(fraction * len(scores) - 1e-9))
-            ranked = np.sort(-scores if self.args.difficulty_reverse else scores)
-            status["curriculum/threshold"] = float(abs(ranked[n - 1]))
-        if self.args.vocab_curriculum:
+            status["curriculum/threshold"] = float(abs(np.sort(-scores if self.args.difficulty_reverse else scores)[n - 1]))
+        if self._vocabulary is not None:
             status["curriculum/vocab_size"] = self._active_vocab_size(step)
         return status
 
-    # ------------------------------------------------------------------ vocabulary curriculum
-    def _active_vocab_size(self, step: int) -> int:
-        args = self.args
-        specials, rank = self._vocabulary_rank()
-        if args.vocab_curriculum == "data":
-            frac = self.curriculum_status(step)["curriculum/fraction"]
-        else:
-            t = step / max(args.max_steps, 1)
-            frac = args.vocab_start_fraction + (1 - args.vocab_start_fraction) * shape_value(
-                args.vocab_curriculum, (t - args.pacing_start) / max(args.pacing_end - args.pacing_start, 1e-9),
-                args.pacing_steps)
-        frac = max(frac, args.vocab_start_fraction)
-        return len(specials) + math.ceil(frac * (len(rank) - len(specials)) - 1e-9)
+    # ------------------------------------------------------------------ resume checks
+    def _fingerprint(self) -> dict:
+        a, docs = self.args, self.curriculum_train_documents
+        data = hashlib.sha256()
+        for ids in docs.token_ids:
+            data.update(np.asarray(ids, dtype=np.int32).tobytes() + b"|")
+        params = sum(p.numel() for p in self.model.parameters())
+        return {"data": f"{len(docs)} training documents, sha256 {data.hexdigest()[:16]}",
+                "tokenizer": f"{len(self.processing_class)} tokens, sha256 {_vocab_of(self.processing_class)[:16]}",
+                "model": f"{getattr(self.model.config, 'model_type', type(self.model).__name__)}, {params} parameters",
+                "curriculum": f"difficulty={a.difficulty}{' (reversed)' if a.difficulty_reverse else ''}, pacing={a.pacing}"
+                              f", start={a.start_fraction}, increment={a.increment}, max={a.max_fraction}, pacing span="
+                              f"{a.pacing_start}-{a.pacing_end}/{a.pacing_steps}, vocabulary={a.vocab_curriculum}, seed={a.seed}",
+                "samples per step": str(self.samples_per_step)}
 
-    def _vocabulary_rank(self):
-        if self._vocab_rank is None:
-            tok = self.processing_class
-            specials = sorted(set(tok.all_special_ids))
-            counts = np.bincount(np.concatenate(self.curriculum_documents.token_ids).astype(np.int64),
-                                 minlength=len(tok))
-            counts[specials] = np.iinfo(np.int64).max  # special tokens are never removed
-            self._vocab_rank = (specials, np.argsort(-counts, kind="stable"))
-        return self._vocab_rank
-
-    def apply_vocabulary(self, inputs: dict, step: int) -> dict:
-        """Tokens outside the active vocabulary become UNK, in inputs and labels."""
-        k = self._active_vocab_size(step)
-        _, rank = self._vocabulary_rank()
-        if k >= len(rank):
-            return inputs
-        table = self._vocab_tables.get(k)
-        if table is None:
-            unk = self.processing_class.unk_token_id
-            if unk is None:
-                raise ValueError("the vocabulary curriculum needs a tokenizer with an UNK token")
-            table = torch.full((len(rank),), unk, dtype=torch.long)
-            table[torch.from_numpy(rank[:k])] = torch.from_numpy(rank[:k]).long()
-            self._vocab_tables = {k: table}
-        inputs = dict(inputs)
-        for key in ("input_ids", "labels"):
-            if key in inputs:
-                ids = inputs[key]
-                mapped = table.to(ids.device)[ids.clamp(min=0)]
-                inputs[key] = torch.where(ids < 0, ids, mapped)
-        return inputs
-
-    # ------------------------------------------------------------------ persistence
-    def save_curriculum(self, folder: str | Path) -> None:
-        if not self.is_world_process_zero():
-            return
-        folder = Path(folder)
-        (folder / STATE_FILE).write_text(json.dumps(self.curriculum_state.to_dict(), indent=1))
-        arrays = {f"order_{v}": o for v, o in enumerate(self.curriculum_units.orders)}
-        arrays.update({f"scores_{v}": s for v, s in self.curriculum_scores.items()})
-        np.savez_compressed(folder / ORDERS_FILE, **arrays)
-
-    def load_curriculum(self, folder: str | Path) -> None:
-        folder = Path(folder)
-        if not (folder / STATE_FILE).is_file():
-            raise FileNotFoundError(f"{folder}: no {STATE_FILE}; this checkpoint was not written by a curriculum "
-                                    "trainer (or its save was interrupted)")
-        self.curriculum_state = CurriculumState.from_dict(json.loads((folder / STATE_FILE).read_text()))
-        with np.load(folder / ORDERS_FILE) as z:
-            n = len([k for k in z.files if k.startswith("order_")])
-            self.curriculum_units.reset_orders([z[f"order_{v}"] for v in range(n)])
-            self.curriculum_scores = {int(k.split("_")[1]): z[k] for k in z.files if k.startswith("scores_")}
+    def _check_fingerprint(self, cb: CurriculumCallback) -> None:
+        now = self._fingerprint()
+        for key, saved in cb.fingerprint.items():
+            if now.get(key) != saved:
+                raise ValueError(f"cannot resume from {self._resume_dir}: its {key} differs from this run's "
+                                 f"(checkpoint: {saved}; now: {now.get(key)})")
 
     # ------------------------------------------------------------------ Trainer hooks
-    def train(self, resume_from_checkpoint: str | bool | None = None, **kwargs):
-        if self.args.max_steps <= 0:
-            raise ValueError("a curriculum is defined over training steps: set max_steps")
+    def train(self, resume_from_checkpoint: str | bool | None = None, trial=None, ignore_keys_for_eval=None, **kwargs):
         if resume_from_checkpoint is True:
             resume_from_checkpoint = get_last_checkpoint(self.args.output_dir)
             if resume_from_checkpoint is None:
-                raise ValueError(f"no checkpoint found in {self.args.output_dir}")
-        if resume_from_checkpoint:
-            self.load_curriculum(resume_from_checkpoint)
-        else:
+                raise ValueError(f"resume_from_checkpoint=True: no checkpoint in {self.args.output_dir}")
+        self._resume_dir = resume_from_checkpoint or None
+        self.args.restore_callback_states_from_checkpoint = True  # the curriculum's state travels that way
+        args = self.args
+        if args.max_steps <= 0:  # default budget: 3 passes' worth of samples over the full training data
+            full = self.curriculum_units.view(self.curriculum_train_ids).num_units(len(self.curriculum_train_ids))
+            args.max_steps = math.ceil(args.num_train_epochs * full / self.samples_per_step)
+            logger.info("curriculum: no max_steps given; training %d steps (%.0f passes' worth of samples)",
+                        args.max_steps, args.num_train_epochs)
+        eval_steps = args.eval_steps if args.eval_strategy == "steps" and args.eval_steps else None
+        if eval_steps is not None and eval_steps < 1:  # a ratio of the run
+            eval_steps = math.ceil(eval_steps * args.max_steps)
+        self._curriculum_eval_steps = int(args.curriculum_eval_steps or eval_steps or max(1, args.max_steps // 50))
+        if self._resume_dir is None:
             self._start_curriculum()
-        return super().train(resume_from_checkpoint=resume_from_checkpoint, **kwargs)
+        return super().train(resume_from_checkpoint=resume_from_checkpoint, trial=trial,
+                             ignore_keys_for_eval=ignore_keys_for_eval, **kwargs)
 
     def _get_train_sampler(self, train_dataset=None):
-        num_samples = self.args.max_steps * self.samples_per_step
-        return CurriculumSampler(self.curriculum_units, self.curriculum_state, num_samples, self.samples_per_step,
-                                 self.args.seed, self._pacing, self.args.max_steps)
+        sps = self.samples_per_step
+        self._curriculum_sampler = CurriculumSampler(self.curriculum_units, self._state_for_sampling,
+                                                     self.args.max_steps * sps, sps, self.args.seed, self._pacing,
+                                                     self.args.max_steps)
+        return self._curriculum_sampler
 
-    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        if self.args.vocab_curriculum and model.training:
-            inputs = self.apply_vocabulary(inputs, self.state.global_step)
-        return super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
+    def get_batch_samples(self, epoch_iterator, num_batches, device):
+        self._advance_schedule()
+        batches, num_items = super().get_batch_samples(epoch_iterator, num_batches, device)
+        if self._vocabulary is not None:
+            k = self._active_vocab_size(self.state.global_step)
+            batches = [self._vocabulary.apply(b, k) for b in batches]
+            if self.args.vocab_label_mode == "ignore" and num_items is not None:  # count only active targets
+                num_items = self._get_num_items_in_batch(batches, device)
+        return batches, num_items
 
     def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval"):
         self._eval_depth += 1
@@ -371,99 +301,85 @@ class CurriculumMixin:
             self._eval_depth -= 1
         if self._eval_depth == 0:
             key = f"{metric_key_prefix}_loss"
-            if key not in metrics:  # several eval sets (one per genre): their mean drives the schedule
-                parts = [v for k, v in metrics.items() if k.startswith(metric_key_prefix + "_") and k.endswith("_loss")]
-                if parts:
-                    metrics[key] = float(np.mean(parts))
-                    metrics[f"{metric_key_prefix}_perplexity"] = float(math.exp(min(metrics[key], 50)))
-                    self.log({key: metrics[key], f"{metric_key_prefix}_perplexity": metrics[f"{metric_key_prefix}_perplexity"]})
-            if self.is_in_train and key in metrics:
-                self._after_evaluation(metrics[key])
+            parts = [v for k, v in metrics.items() if k.startswith(metric_key_prefix + "_") and k.endswith("_loss")]
+            extra = {}
+            if key not in metrics and parts:  # several eval sets (one per genre): their mean is the eval loss
+                extra[key] = float(np.mean(parts))
+                extra[f"{metric_key_prefix}_perplexity"] = float(math.exp(min(extra[key], 50)))
+            if self._vocabulary is not None:  # evaluation always reads the full vocabulary; say so
+                extra[f"{metric_key_prefix}_vocab_size"] = len(self.processing_class)
+            if extra:
+                metrics.update(extra)
+                self.log(extra)
         return metrics
 
     def log(self, logs: dict, start_time: float | None = None) -> None:
-        if "loss" in logs and getattr(self, "curriculum_state", None) and self.curriculum_state.history:
+        if "loss" in logs and self.curriculum.history:
             logs = {**logs, **self.curriculum_status()}
         super().log(logs, start_time)
+
+    def _save_checkpoint(self, model, trial):
+        if self.args.should_save:  # the orderings first, so no checkpoint has a state without its arrays
+            folder = Path(self._get_output_dir(trial=trial)) / f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}"
+            folder.mkdir(parents=True, exist_ok=True)
+            self.curriculum.save_arrays(folder)
+        super()._save_checkpoint(model, trial)
 
 
 class CurriculumTrainer(CurriculumMixin, Trainer):
     """A ``Trainer`` with a data (and optional vocabulary) curriculum.
 
-    ``train_dataset`` is a :class:`~hf_leaner.train.packing.PackedDocuments` (pretraining: documents packed
-    into blocks, see :func:`hf_leaner.train.pretrain.pretrain`) or any dataset with one document per row.
+    ``train_dataset`` is a :class:`~hf_leaner.train.packing.PackedDocuments` (documents packed into blocks,
+    see :func:`hf_leaner.train.pretrain.pretrain`) or any dataset with one document per row and an
+    ``input_ids`` column. ``documents`` overrides what the scorers see; ``curriculum_eval_dataset`` is what
+    drives the iterative pacing (default: a held-out slice of the training documents).
     """
 
-    def __init__(self, model=None, args: CurriculumConfig = None, train_dataset=None, documents: Documents | None = None,
-                 **kwargs):
-        if args is None:
-            args = CurriculumConfig(output_dir="curriculum_output")
-        if not isinstance(args, CurriculumArguments):
-            raise TypeError("CurriculumTrainer needs a CurriculumConfig (TrainingArguments + curriculum settings)")
-        super().__init__(model=model, args=args, train_dataset=train_dataset, **kwargs)
-        units, documents = _units_and_documents(self.train_dataset, documents)
-        self._init_curriculum(units, documents)
+    def __init__(self, model=None, args: CurriculumConfig | TrainingArguments | None = None, *trainer_args,
+                 documents: Documents | None = None, curriculum_eval_dataset=None, **kwargs):
+        super().__init__(model, as_curriculum_config(args, CurriculumConfig), *trainer_args, **kwargs)
+        self._init_curriculum(documents, curriculum_eval_dataset)
+
+
+def as_curriculum_config(args, config_cls):
+    """``args`` as ``config_cls``: a default one for None, a plain ``TrainingArguments`` upgraded (trl's way)."""
+    if args is None:
+        return config_cls()
+    if isinstance(args, CurriculumArguments):
+        return args
+    if not isinstance(args, TrainingArguments):
+        raise TypeError(f"args must be a {config_cls.__name__} or TrainingArguments, not {type(args).__name__}")
+    known = {f.name for f in fields(config_cls) if f.init}
+    values = {f.name: getattr(args, f.name) for f in fields(args) if f.init and f.name in known}
+    if values.get("num_train_epochs") == 3.0:  # TrainingArguments' default is no request for epochs
+        values["num_train_epochs"] = None
+    return config_cls(**values)
 
 
 def _units_and_documents(dataset, documents: Documents | None):
-    from hf_leaner.train.packing import PackedDocuments, RowUnits
-
-    if isinstance(dataset, PackedDocuments):
+    if hasattr(dataset, "view") and hasattr(dataset, "documents"):  # packed blocks (hf_leaner.train.packing)
         return dataset, documents or dataset.documents
     if documents is None:
-        if "input_ids" not in getattr(dataset, "column_names", []):
+        if "input_ids" not in (getattr(dataset, "column_names", None) or []):
             raise ValueError("the curriculum needs token ids: pass a PackedDocuments, a dataset with an "
                              "'input_ids' column, or documents=Documents(...)")
         cols = {c: dataset[c] for c in dataset.column_names if c not in ("input_ids", "attention_mask", "labels")}
-        texts = cols.get("text")
-        documents = Documents([np.asarray(x) for x in dataset["input_ids"]], texts, cols)
+        documents = Documents([np.asarray(x) for x in dataset["input_ids"]], cols.get("text"), cols)
     return RowUnits(len(documents)), documents
 
 
-def _dist():
-    return torch.distributed.is_available() and torch.distributed.is_initialized()
+def _select(dataset, ids: np.ndarray):
+    if hasattr(dataset, "subset"):
+        return dataset.subset(ids)
+    if hasattr(dataset, "select"):
+        return dataset.select(ids.tolist())
+    return torch.utils.data.Subset(dataset, ids.tolist())
 
 
-def _broadcast(scores: np.ndarray) -> np.ndarray:
-    """Process 0's scores everywhere, so every process orders the documents identically."""
-    if not _dist():
-        return scores
-    box = [scores]
-    torch.distributed.broadcast_object_list(box, src=0)
-    return box[0]
+def _vocab_of(tokenizer_or_path) -> str:
+    if isinstance(tokenizer_or_path, (str, Path)):
+        from transformers import PreTrainedTokenizerFast
 
-
-def _all_reduce_sum(a: np.ndarray) -> np.ndarray:
-    if not _dist():
-        return a
-    t = torch.from_numpy(a).double()
-    torch.distributed.all_reduce(t)
-    return t.numpy()
-
-
-def curriculum_sft_trainer():
-    """``CurriculumSFTTrainer`` and ``CurriculumSFTConfig``: the curriculum mixed into trl's SFTTrainer."""
-    from trl import SFTConfig, SFTTrainer
-
-    @dataclass
-    class CurriculumSFTConfig(CurriculumArguments, SFTConfig):
-        def __post_init__(self):
-            super().__post_init__()
-            self._check_curriculum()
-
-    class CurriculumSFTTrainer(CurriculumMixin, SFTTrainer):
-        def __init__(self, *args, documents: Documents | None = None, **kwargs):
-            super().__init__(*args, **kwargs)
-            units, docs = _units_and_documents(self.train_dataset, documents)
-            self._init_curriculum(units, docs)
-
-    return CurriculumSFTTrainer, CurriculumSFTConfig
-
-
-def __getattr__(name):  # lazy: trl is only imported when the SFT classes are asked for
-    if name in ("CurriculumSFTTrainer", "CurriculumSFTConfig"):
-        trainer, config = curriculum_sft_trainer()
-        globals().update(CurriculumSFTTrainer=trainer, CurriculumSFTConfig=config)
-        return globals()[name]
-    raise AttributeError(name)
-
+        tokenizer_or_path = PreTrainedTokenizerFast(tokenizer_file=str(Path(tokenizer_or_path, "tokenizer.json")))
+    vocab = sorted(tokenizer_or_path.get_vocab().items())
+    return hashlib.sha256(repr(vocab).encode()).hexdigest()

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from transformers import TrainerCallback
 from transformers.trainer_callback import PrinterCallback
 
-from hf_leaner.curriculum.trainer import CurriculumConfig
+from hf_leaner.curriculum import CurriculumConfig
 from hf_leaner.models import OBJECTIVE
 from hf_leaner.tables import text_table
 from hf_leaner.train.plots import plot_curves

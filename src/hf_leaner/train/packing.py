@@ -1,14 +1,19 @@
 """Documents packed into fixed-size training blocks, in any document order.
 
-Pretraining packs documents end to end (with a separator token between them) and cuts the stream into
-blocks of ``block_size`` tokens. A curriculum needs the *easiest documents first*, so the blocks are
-packed in difficulty order: the easiest ``f`` of the documents are then a prefix of the blocks. When
-the order changes (self-loss re-scoring), a new *version* of the packing is added; older versions
-stay addressable, so a resumed run replays exactly the blocks the original run saw. Dataset index
-``version * stride + block`` selects a block of a version.
+Pretraining packs documents end to end (a separator token after each) and cuts the stream into blocks of
+``block_size`` tokens. A curriculum wants the *easiest documents first*, so the stream is cut in
+difficulty order: the easiest ``f`` of the documents are then a prefix of the blocks.
+
+The dataset itself never changes. An ordering is a :class:`PackedOrder` - a view that the curriculum
+sampler builds in the main process - and the sampler yields :class:`BlockRef` values (which documents,
+from which offset) that any DataLoader worker resolves with the token arrays it already holds. So a
+re-scored order made mid-run (self-loss) needs nothing from workers that started before it existed.
+An integer index reads block ``i`` of the corpus order (evaluation sets, plain use).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -17,96 +22,95 @@ from transformers import DataCollatorForLanguageModeling, DataCollatorForPermuta
 from hf_leaner.curriculum.scoring import Documents
 
 
+class BlockRef(NamedTuple):
+    """A block of an ordering: the stream of ``docs`` (each followed by its separator) from ``start`` on."""
+
+    docs: tuple[int, ...]
+    start: int
+
+
+class PackedOrder:
+    """The documents of ``order`` (a subset of the corpus, in that order) cut into blocks."""
+
+    def __init__(self, packed: "PackedDocuments", order: np.ndarray):
+        self.order = np.asarray(order, dtype=np.int64)
+        self.body = packed.body
+        self.lengths = packed.lengths[self.order]
+        self.cum = np.cumsum(self.lengths)  # end of each document in the stream
+
+    @property
+    def num_documents(self) -> int:
+        return len(self.order)
+
+    def num_units(self, n_docs: int) -> int:
+        """Blocks made only of the first ``n_docs`` documents (at least one)."""
+        n_docs = min(max(n_docs, 1), len(self.order))
+        return max(int(self.cum[n_docs - 1]) // self.body, 1)
+
+    def refs(self, blocks: np.ndarray) -> list[BlockRef]:
+        starts = np.asarray(blocks, dtype=np.int64) * self.body
+        first = np.searchsorted(self.cum, starts, side="right")
+        last = np.searchsorted(self.cum, starts + self.body - 1, side="right")
+        offset = starts - (self.cum[first] - self.lengths[first])
+        order = self.order
+        return [BlockRef(tuple(order[f:l + 1].tolist()), int(o)) for f, l, o in zip(first, last, offset)]
+
+
 class PackedDocuments(torch.utils.data.Dataset):
+    """Immutable token store: ``dataset[BlockRef]`` or ``dataset[i]`` (block ``i`` of the corpus order)."""
+
     def __init__(self, documents: Documents, block_size: int, separator_id: int, prefix_id: int | None = None):
         if block_size < 8:
             raise ValueError(f"block_size={block_size} is too small")
         self.documents = documents
         self.block_size = block_size
-        self.prefix_id = prefix_id
+        self.separator_id, self.prefix_id = separator_id, prefix_id
         self.body = block_size - (prefix_id is not None)  # tokens of text per block
         sep = np.array([separator_id], dtype=np.int32)
         pieces = [np.concatenate([np.asarray(t, dtype=np.int32), sep]) for t in documents.token_ids]
         self.lengths = np.array([len(p) for p in pieces], dtype=np.int64)
-        self.offsets = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]) if len(pieces) else np.zeros(0, np.int64)
+        self.offsets = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
         self.flat = np.concatenate(pieces) if pieces else np.zeros(0, np.int32)
-        self.stride = max(int(self.lengths.sum()) // self.body, 1)
         if int(self.lengths.sum()) < self.body:
             raise ValueError(f"the documents hold {int(self.lengths.sum())} tokens, fewer than one block of {self.body}")
-        self.orders: list[np.ndarray] = []
-        self._cum: list[np.ndarray] = []
-        self.add_order(np.arange(len(pieces)))  # version 0: the corpus order
+        self.corpus_order = PackedOrder(self, np.arange(len(pieces)))
 
-    # ------------------------------------------------------------------ the curriculum's view ("units")
+    # ------------------------------------------------------------------ the curriculum's view
     @property
     def num_documents(self) -> int:
         return len(self.lengths)
 
-    def add_order(self, order: np.ndarray) -> int:
-        order = np.asarray(order, dtype=np.int64)
-        if sorted(order.tolist()) != list(range(self.num_documents)):
-            raise ValueError("an order must be a permutation of the documents")
-        self.orders.append(order)
-        self._cum.append(np.cumsum(self.lengths[order]))
-        return len(self.orders) - 1
+    def view(self, order: np.ndarray) -> PackedOrder:
+        return PackedOrder(self, order)
 
-    def reset_orders(self, orders: list[np.ndarray]) -> None:
-        self.orders, self._cum = [], []
-        for order in orders:
-            self.add_order(order)
-
-    def active_units(self, version: int, n_docs: int) -> int:
-        """Blocks made only of the first ``n_docs`` documents of ``version`` (at least one)."""
-        n_docs = min(max(n_docs, 1), self.num_documents)
-        return max(int(self._cum[version][n_docs - 1]) // self.body, 1)
-
-    def unit_index(self, version: int, i: int) -> int:
-        return version * self.stride + i
+    def subset(self, doc_ids) -> "PackedDocuments":
+        """A packed dataset of some documents only (e.g. the curriculum's held-out evaluation slice)."""
+        ids = [int(i) for i in doc_ids]
+        docs = Documents([self.documents.token_ids[i] for i in ids],
+                         [self.documents.texts[i] for i in ids] if self.documents.texts else None,
+                         {k: [v[i] for i in ids] for k, v in self.documents.columns.items()})
+        return PackedDocuments(docs, self.block_size, self.separator_id, self.prefix_id)
 
     # ------------------------------------------------------------------ torch Dataset
     def __len__(self) -> int:
-        return self.stride
+        return self.corpus_order.num_units(self.num_documents)
 
-    def block(self, version: int, b: int) -> np.ndarray:
-        order, cum = self.orders[version], self._cum[version]
-        start, end = b * self.body, (b + 1) * self.body
-        first = int(np.searchsorted(cum, start, side="right"))
-        last = int(np.searchsorted(cum, end - 1, side="right"))
-        parts = []
-        for k in range(first, last + 1):
-            doc = order[k]
-            doc_start = cum[k] - self.lengths[doc]
-            s, e = max(start, doc_start) - doc_start, min(end, cum[k]) - doc_start
-            parts.append(self.flat[self.offsets[doc] + s: self.offsets[doc] + e])
+    def block(self, ref: BlockRef) -> np.ndarray:
+        parts, need, skip = [], self.body, ref.start
+        for doc in ref.docs:
+            piece = self.flat[self.offsets[doc] + skip: self.offsets[doc] + self.lengths[doc]][:need]
+            parts.append(piece)
+            need -= len(piece)
+            skip = 0
         ids = np.concatenate(parts)
         if self.prefix_id is not None:
             ids = np.concatenate([[self.prefix_id], ids])
         return ids
 
-    def __getitem__(self, index: int) -> dict:
-        version, b = divmod(int(index), self.stride)
-        return {"input_ids": torch.from_numpy(self.block(version, b).astype(np.int64))}
-
-
-class RowUnits:
-    """The curriculum's view of a plain dataset (one example per document, e.g. for SFT): orders over rows."""
-
-    def __init__(self, n: int):
-        self.num_documents = n
-        self.orders = [np.arange(n)]
-
-    def add_order(self, order: np.ndarray) -> int:
-        self.orders.append(np.asarray(order, dtype=np.int64))
-        return len(self.orders) - 1
-
-    def reset_orders(self, orders: list[np.ndarray]) -> None:
-        self.orders = [np.asarray(o, dtype=np.int64) for o in orders]
-
-    def active_units(self, version: int, n_docs: int) -> int:
-        return min(max(n_docs, 1), self.num_documents)
-
-    def unit_index(self, version: int, i: int) -> int:
-        return int(self.orders[version][i])
+    def __getitem__(self, index: int | BlockRef) -> dict:
+        if not isinstance(index, BlockRef):
+            index = self.corpus_order.refs(np.array([int(index)]))[0]
+        return {"input_ids": torch.from_numpy(self.block(index).astype(np.int64))}
 
 
 class CausalBlockCollator:

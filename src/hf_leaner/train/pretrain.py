@@ -18,11 +18,10 @@ from datasets import Dataset, DatasetDict, load_dataset
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from hf_leaner.curriculum.scoring import Documents
-from hf_leaner.curriculum.trainer import CurriculumConfig, CurriculumTrainer
+from hf_leaner.curriculum import CurriculumConfig, CurriculumTrainer
 from hf_leaner.models import ARCHITECTURES, OBJECTIVE, build_model, count_parameters, make_config, paper_config
 from hf_leaner.tokenizer import train_tokenizer
 from hf_leaner.train.packing import PackedDocuments, make_collator
-
 
 
 @dataclass
@@ -90,18 +89,13 @@ def pack(docs: Documents, tokenizer, objective: str, block_size: int) -> PackedD
     return PackedDocuments(docs, block_size, tokenizer.sep_token_id)
 
 
-def _subset(docs: Documents, idx: list[int]) -> Documents:
-    return Documents([docs.token_ids[i] for i in idx], [docs.texts[i] for i in idx] if docs.texts else None,
-                     {k: [v[i] for i in idx] for k, v in docs.columns.items()})
-
-
 def pack_eval_sets(eval_docs: Documents, tokenizer, objective: str, pargs: PretrainArguments) -> dict:
     """One packed validation set per genre (or one, ``all``, without a genre column)."""
     eval_sets = {}
     genres = eval_docs.columns.get("genre")
     for g in sorted(set(genres)) if genres else ["all"]:
         idx = [i for i in range(len(eval_docs)) if not genres or genres[i] == g][: pargs.max_eval_documents]
-        sub = _subset(eval_docs, idx)
+        sub = eval_docs.subset(idx)
         if sum(len(t) + 1 for t in sub.token_ids) >= pargs.block_size:
             eval_sets[g] = pack(sub, tokenizer, objective, pargs.block_size)
     if not eval_sets:
@@ -133,8 +127,8 @@ def build_pretraining(pargs: PretrainArguments, args: CurriculumConfig, trainer_
     else:  # no validation split: hold out 5% of the training documents
         rng = np.random.default_rng(args.seed)
         held = set(rng.choice(len(docs), max(1, len(docs) // 20), replace=False).tolist())
-        eval_docs = _subset(docs, sorted(held))
-        docs = _subset(docs, [i for i in range(len(docs)) if i not in held])
+        eval_docs = docs.subset(sorted(held))
+        docs = docs.subset([i for i in range(len(docs)) if i not in held])
     train_set = pack(docs, tokenizer, objective, pargs.block_size)
     eval_sets = pack_eval_sets(eval_docs, tokenizer, objective, pargs)
     config = (paper_config(f"{pargs.arch}-{pargs.size.split('-', 1)[1]}", len(tokenizer), pargs.block_size, tokenizer)
@@ -159,7 +153,7 @@ def pretrain(pargs: PretrainArguments, args: CurriculumConfig, resume_from_check
     summary = {"arch": pargs.arch, "size": pargs.size, "non_embedding_parameters": params["non_embedding"],
                "steps": trainer.state.global_step, "train_loss": result.training_loss,
                "eval": {k: v for k, v in metrics.items() if k.endswith(("_loss", "_perplexity"))},
-               "curriculum": trainer.curriculum_state.history, "seconds": round(time.time() - t0, 1),
+               "curriculum": trainer.curriculum.history, "seconds": round(time.time() - t0, 1),
                "tokens_seen": trainer.state.global_step * trainer.samples_per_step * pargs.block_size}
     if trainer.is_world_process_zero():
         (out / "hf_leaner_summary.json").write_text(json.dumps(summary, indent=1, default=float))

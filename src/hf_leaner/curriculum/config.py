@@ -1,0 +1,129 @@
+"""``CurriculumConfig``: ``TrainingArguments`` plus the curriculum's settings (trl's config-beside-trainer).
+
+Fields are grouped like the method: difficulty (how documents are ranked), pacing (how much of the ranked
+data is in use when), the schedule's own evaluation (what drives the iterative pacing), and the vocabulary
+curriculum. ``CurriculumArguments`` holds them so that the same fields mix into trl's ``SFTConfig``
+(:mod:`hf_leaner.curriculum.sft`). Cross-field checks live in ``_check_curriculum``, called by each
+config's ``__post_init__``. Every field can be given on the command line of ``hf-leaner pretrain``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from transformers import TrainingArguments
+
+from .pacing import PACINGS, SHAPES
+
+
+@dataclass
+class CurriculumArguments:
+    """The curriculum's settings, mixed into ``TrainingArguments`` or ``SFTConfig``.
+
+    Differs from ``TrainingArguments``: ``num_train_epochs`` has no default, because an epoch is not defined
+    while the data grows; give ``max_steps`` (without either, the budget is 3 passes' worth of samples over
+    the full data).
+    """
+
+    num_train_epochs: float | None = field(default=None, metadata={"help": "not used by a curriculum: give "
+                                           "max_steps (default budget: 3 passes' worth of samples over the full data)"})
+
+    # difficulty
+    difficulty: str = field(default="random", metadata={"help": "difficulty scorer: random, sentence_length, "
+                            "unigram_perplexity, bigram_perplexity, self_loss, lm_loss, genre, column, or a registered one"})
+    difficulty_reverse: bool = field(default=False, metadata={"help": "hard-first order"})
+    reference_model: str | None = field(default=None, metadata={"help": "lm_loss: folder or Hub id of a causal LM "
+                                        "with the same tokenizer"})
+    difficulty_column: str | None = field(default=None, metadata={"help": "column with precomputed difficulty"})
+    genre_order: list[str] | None = field(default=None, metadata={"help": "genre difficulty: genres, easiest first"})
+    scoring_batch_size: int = field(default=32, metadata={"help": "batch size of self_loss / lm_loss scoring"})
+
+    # pacing
+    pacing: str = field(default="iterative", metadata={"help": f"one of {', '.join(PACINGS)}"})
+    start_fraction: float = field(default=0.05, metadata={"help": "fraction of documents in use at the start"})
+    increment: float = field(default=0.05, metadata={"help": "iterative: fraction added at each stage; "
+                             "competence pacing: stage size for re-scoring a dynamic scorer"})
+    max_fraction: float = field(default=1.0, metadata={"help": "the data never grows beyond this fraction"})
+    pacing_start: float = field(default=0.0, metadata={"help": "competence pacing: fraction of the run where growth starts"})
+    pacing_end: float = field(default=0.8, metadata={"help": "competence pacing: fraction of the run where it ends"})
+    pacing_steps: int = field(default=5, metadata={"help": "plateaus of the 'step' pacing"})
+
+    # the iterative schedule and its own evaluation
+    patience: int = field(default=1, metadata={"help": "iterative: curriculum evaluations without improvement before "
+                          "the data grows"})
+    threshold: float = field(default=0.0, metadata={"help": "iterative: the smallest loss drop that counts as "
+                             "improvement (see threshold_mode)"})
+    threshold_mode: str = field(default="abs", metadata={"help": "abs: drop by threshold; rel: by threshold x best loss"})
+    max_steps_per_stage: int | None = field(default=None, metadata={"help": "iterative: grow anyway after this many "
+                                            "optimizer steps in one stage"})
+    curriculum_eval_steps: int | None = field(default=None, metadata={"help": "iterative: evaluate the schedule's "
+                                              "held-out slice every N steps (default: eval_steps, else max_steps/50)"})
+    curriculum_eval_fraction: float = field(default=0.02, metadata={"help": "iterative: share of the training "
+                                            "documents held out to drive the schedule (never the reported validation set)"})
+    curriculum_eval_max_documents: int = field(default=256, metadata={"help": "cap on the held-out documents"})
+
+    # vocabulary curriculum
+    vocab_curriculum: str | None = field(default=None, metadata={"help": "None (off), 'data' (follow the data "
+                                         f"fraction) or a pacing shape ({', '.join(SHAPES)})"})
+    vocab_start_fraction: float = field(default=0.1, metadata={"help": "share of the (non-special) vocabulary active at first"})
+    vocab_label_mode: str = field(default="unk", metadata={"help": "inactive tokens: 'unk' (become UNK in inputs "
+                                  "and targets, CLIMB) or 'ignore' (UNK in inputs, ignored as targets)"})
+
+    objective: str = field(default="clm", metadata={"help": "clm, mlm or plm (set by the pretraining recipe)"})
+
+    def _check_curriculum(self, epochs_given: bool) -> None:
+        def bad(flag, why):
+            raise ValueError(f"{flag}: {why}")
+
+        if self.pacing not in PACINGS:
+            bad(f"pacing={self.pacing!r}", f"choose one of {', '.join(PACINGS)}")
+        if not 0 < self.start_fraction <= self.max_fraction <= 1:
+            bad(f"start_fraction={self.start_fraction}, max_fraction={self.max_fraction}", "need 0 < start <= max <= 1")
+        if not 0 < self.increment <= 1:
+            bad(f"increment={self.increment}", "need 0 < increment <= 1")
+        if not 0 <= self.pacing_start < self.pacing_end <= 1:
+            bad(f"pacing_start={self.pacing_start}, pacing_end={self.pacing_end}", "need 0 <= start < end <= 1")
+        if self.patience < 1 or self.threshold < 0 or self.threshold_mode not in ("abs", "rel"):
+            bad("patience/threshold/threshold_mode", "need patience >= 1, threshold >= 0, threshold_mode abs or rel")
+        for name in ("max_steps_per_stage", "curriculum_eval_steps", "pacing_steps", "scoring_batch_size",
+                     "curriculum_eval_max_documents"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                bad(f"{name}={getattr(self, name)}", "must be a positive integer")
+        if not 0 < self.curriculum_eval_fraction <= 0.5:
+            bad(f"curriculum_eval_fraction={self.curriculum_eval_fraction}", "need 0 < fraction <= 0.5")
+        if self.vocab_curriculum not in (None, "data", *SHAPES):
+            bad(f"vocab_curriculum={self.vocab_curriculum!r}", f"None, 'data' or one of {', '.join(SHAPES)}")
+        if self.vocab_label_mode not in ("unk", "ignore"):
+            bad(f"vocab_label_mode={self.vocab_label_mode!r}", "choose unk or ignore")
+        # flags the curriculum cannot honour
+        if self.train_sampling_strategy != "random":
+            bad(f"train_sampling_strategy={self.train_sampling_strategy!r}", "the curriculum decides the data order "
+                "(easiest first, shuffled inside the part in use); leave it at 'random'")
+        if self.ignore_data_skip:
+            bad("ignore_data_skip=True", "a resumed curriculum replays its sampler up to the checkpoint so that it "
+                "feeds the data the uninterrupted run would; leave it False")
+        if epochs_given and self.max_steps <= 0:
+            bad(f"num_train_epochs={self.num_train_epochs} without max_steps", "an epoch is not defined while the "
+                "curriculum grows the data; give max_steps (the run's length in optimizer steps)")
+        # a resume must restore the curriculum's state (CurriculumCallback) with the rest of the trainer state
+        self.restore_callback_states_from_checkpoint = True
+
+    def __getstate__(self):
+        # TrainingArguments are pickled into training_args.bin of every checkpoint: never write a token there
+        state = dict(self.__dict__)
+        for key in ("hub_token", "push_to_hub_token"):
+            if key in state:
+                state[key] = None
+        return state
+
+
+@dataclass
+class CurriculumConfig(CurriculumArguments, TrainingArguments):
+    """``TrainingArguments`` plus the curriculum's settings; see :class:`CurriculumArguments`."""
+
+    def __post_init__(self):
+        epochs_given = self.num_train_epochs is not None
+        if not epochs_given:
+            self.num_train_epochs = 3.0
+        super().__post_init__()
+        self._check_curriculum(epochs_given)
