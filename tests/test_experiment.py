@@ -18,7 +18,6 @@ def test_experiment_command_writes_tables_curves_and_plots(tmp_path, sample_dir,
     result = json.loads((out / "curriculum_results.json").read_text())
     rows = {r["strategy"]: r for r in result["rows"]}
     assert list(rows) == ["baseline (full random)", "iterative / LM-loss", "root / unigram perplexity"]
-    assert rows["baseline (full random)"]["ratio"] == 1.0  # the baseline reaches its own final loss at its last step
     assert all(math.isfinite(r["loss@20"]) for r in rows.values())
     # the curriculum really restricted the data: the baseline uses everything, the curricula start small
     assert {f for _, f in result["fractions"]["baseline (full random)"]} == {1.0}
