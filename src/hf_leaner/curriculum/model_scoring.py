@@ -10,10 +10,12 @@ exactly as it was (scoring happens mid-run, and the training stream must not not
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import numpy as np
 import torch
 
+from .fingerprint import vocab_digest
 from .scoring import Documents
 
 
@@ -105,3 +107,17 @@ def document_losses(docs: Documents, model, objective: str, *, accelerator, coll
         totals = accelerator.reduce(totals.to(accelerator.device), reduction="sum").cpu()
     totals = totals.numpy()
     return totals[:, 0] / np.maximum(totals[:, 1], 1)
+
+
+def load_reference_model(name_or_path: str, tokenizer, device):
+    """A causal LM for LM-loss difficulty (a folder or Hub id; never remote code), checked to share the tokenizer."""
+    from transformers import AutoModelForCausalLM
+
+    reference = AutoModelForCausalLM.from_pretrained(name_or_path)
+    theirs = reference.get_input_embeddings().num_embeddings
+    has_tokenizer = Path(name_or_path, "tokenizer.json").is_file()
+    if theirs < len(tokenizer) or (has_tokenizer and vocab_digest(name_or_path) != vocab_digest(tokenizer)):
+        raise ValueError(f"reference_model {name_or_path}: its vocabulary ({theirs} embeddings) is not this run's "
+                         f"tokenizer ({len(tokenizer)} tokens); LM-loss difficulty needs a model trained with the same "
+                         "tokenizer")
+    return reference.to(device)

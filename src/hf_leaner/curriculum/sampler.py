@@ -29,6 +29,7 @@ import numpy as np
 from torch.utils.data import Sampler
 
 from .pacing import CompetencePacing
+from .scoring import Documents
 
 
 class RowUnits:
@@ -50,6 +51,30 @@ class RowOrder:
 
     def refs(self, units: np.ndarray) -> list[int]:
         return self.order[units].tolist()
+
+
+def units_and_documents(dataset, documents: Documents | None):
+    """The curriculum's units and what its scorers read, for a packed dataset or one of rows with ``input_ids``."""
+    if hasattr(dataset, "view") and hasattr(dataset, "documents"):  # packed blocks (hf_leaner.train.packing)
+        return dataset, documents or dataset.documents
+    if documents is None:
+        if "input_ids" not in (getattr(dataset, "column_names", None) or []):
+            raise ValueError("the curriculum needs token ids: pass a PackedDocuments, a dataset with an "
+                             "'input_ids' column, or documents=Documents(...)")
+        cols = {c: dataset[c] for c in dataset.column_names if c not in ("input_ids", "attention_mask", "labels")}
+        documents = Documents([np.asarray(x) for x in dataset["input_ids"]], cols.get("text"), cols)
+    return RowUnits(len(documents)), documents
+
+
+def select_documents(dataset, ids: np.ndarray):
+    """The examples of some documents (e.g. the held-out slice that drives the iterative pacing)."""
+    if hasattr(dataset, "subset"):
+        return dataset.subset(ids)
+    if hasattr(dataset, "select"):
+        return dataset.select(ids.tolist())
+    from torch.utils.data import Subset
+
+    return Subset(dataset, ids.tolist())
 
 
 class CurriculumSampler(Sampler):

@@ -20,23 +20,22 @@ mixin gives :class:`~hf_leaner.curriculum.sft.CurriculumSFTTrainer` over trl's `
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
-import torch
 from accelerate.utils import broadcast_object_list
 from transformers import Trainer, TrainingArguments
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, get_last_checkpoint
 
 from .callback import CurriculumCallback
 from .config import CurriculumArguments, CurriculumConfig
-from .model_scoring import document_losses, isolated_rng
+from .fingerprint import check_resume, run_fingerprint
+from .model_scoring import document_losses, isolated_rng, load_reference_model
 from .pacing import SHAPES, CompetencePacing
-from .sampler import CurriculumSampler, RowUnits
+from .sampler import CurriculumSampler, select_documents, units_and_documents
 from .scoring import SCORERS, Documents, get_scorer
 from .vocabulary import VocabularyCurriculum
 
@@ -49,12 +48,12 @@ class CurriculumMixin:
     # ------------------------------------------------------------------ setup
     def _init_curriculum(self, documents: Documents | None, curriculum_eval_dataset) -> None:
         args = self.args
-        self.curriculum_units, self.curriculum_documents = _units_and_documents(self.train_dataset, documents)
+        self.curriculum_units, self.curriculum_documents = units_and_documents(self.train_dataset, documents)
         n = self.curriculum_units.num_documents
         held = np.zeros(0, dtype=np.int64)
         if args.pacing == "iterative" and curriculum_eval_dataset is None:
             held = self._held_out_documents()
-            curriculum_eval_dataset = _select(self.train_dataset, held)
+            curriculum_eval_dataset = select_documents(self.train_dataset, held)
         self.curriculum_eval_dataset = curriculum_eval_dataset
         self.curriculum_train_ids = np.setdiff1d(np.arange(n), held)
         self.curriculum_train_documents = (self.curriculum_documents.subset(self.curriculum_train_ids) if len(held)
@@ -96,7 +95,7 @@ class CurriculumMixin:
         if cb is not self._adopted:
             if self._resume_dir is not None and cb.history:  # restored: its arrays are in the checkpoint
                 cb.load_arrays(self._resume_dir)
-                self._check_fingerprint(cb)
+                check_resume(cb.fingerprint, run_fingerprint(self), self._resume_dir)
             self._adopted = cb
         return cb
 
@@ -141,15 +140,7 @@ class CurriculumMixin:
         return self.model_wrapped if (self.is_fsdp_enabled or self.is_deepspeed_enabled) else self.model
 
     def load_reference_model(self, name_or_path: str):
-        from transformers import AutoModelForCausalLM
-
-        reference = AutoModelForCausalLM.from_pretrained(name_or_path)  # never remote code
-        ours = len(self.processing_class)
-        theirs = reference.get_input_embeddings().num_embeddings
-        if theirs < ours or (Path(name_or_path, "tokenizer.json").is_file() and _vocab_of(name_or_path) != _vocab_of(self.processing_class)):
-            raise ValueError(f"reference_model {name_or_path}: its vocabulary ({theirs} embeddings) is not this run's "
-                             f"tokenizer ({ours} tokens); LM-loss difficulty needs a model trained with the same tokenizer")
-        return reference.to(self.accelerator.device)
+        return load_reference_model(name_or_path, self.processing_class, self.accelerator.device)
 
     # ------------------------------------------------------------------ schedule
     def _new_version(self, cb: CurriculumCallback) -> int:
@@ -165,7 +156,7 @@ class CurriculumMixin:
         else:
             fraction = self._pacing.fraction(0, args.max_steps) if self._pacing else args.start_fraction
             cb.start(fraction, self._new_version(cb), args.difficulty)
-        cb.fingerprint = self._fingerprint()
+        cb.fingerprint = run_fingerprint(self)
 
     def _stage_of(self, fraction: float) -> int:
         return int(math.floor((fraction - self.args.start_fraction) / self.args.increment + 1e-9))
@@ -231,28 +222,6 @@ class CurriculumMixin:
             status["curriculum/vocab_size"] = self._active_vocab_size(step)
         return status
 
-    # ------------------------------------------------------------------ resume checks
-    def _fingerprint(self) -> dict:
-        a, docs = self.args, self.curriculum_train_documents
-        data = hashlib.sha256()
-        for ids in docs.token_ids:
-            data.update(np.asarray(ids, dtype=np.int32).tobytes() + b"|")
-        params = sum(p.numel() for p in self.model.parameters())
-        return {"data": f"{len(docs)} training documents, sha256 {data.hexdigest()[:16]}",
-                "tokenizer": f"{len(self.processing_class)} tokens, sha256 {_vocab_of(self.processing_class)[:16]}",
-                "model": f"{getattr(self.model.config, 'model_type', type(self.model).__name__)}, {params} parameters",
-                "curriculum": f"difficulty={a.difficulty}{' (reversed)' if a.difficulty_reverse else ''}, pacing={a.pacing}"
-                              f", start={a.start_fraction}, increment={a.increment}, max={a.max_fraction}, pacing span="
-                              f"{a.pacing_start}-{a.pacing_end}/{a.pacing_steps}, vocabulary={a.vocab_curriculum}, seed={a.seed}",
-                "samples per step": str(self.samples_per_step)}
-
-    def _check_fingerprint(self, cb: CurriculumCallback) -> None:
-        now = self._fingerprint()
-        for key, saved in cb.fingerprint.items():
-            if now.get(key) != saved:
-                raise ValueError(f"cannot resume from {self._resume_dir}: its {key} differs from this run's "
-                                 f"(checkpoint: {saved}; now: {now.get(key)})")
-
     # ------------------------------------------------------------------ Trainer hooks
     def train(self, resume_from_checkpoint: str | bool | None = None, trial=None, ignore_keys_for_eval=None, **kwargs):
         if resume_from_checkpoint is True:
@@ -278,8 +247,9 @@ class CurriculumMixin:
 
     def _get_train_sampler(self, train_dataset=None):
         sps = self.samples_per_step
+        seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed  # as the Trainer's sampler
         self._curriculum_sampler = CurriculumSampler(self.curriculum_units, self._state_for_sampling,
-                                                     self.args.max_steps * sps, sps, self.args.seed, self._pacing,
+                                                     self.args.max_steps * sps, sps, seed, self._pacing,
                                                      self.args.max_steps)
         return self._curriculum_sampler
 
@@ -354,32 +324,3 @@ def as_curriculum_config(args, config_cls):
     if values.get("num_train_epochs") == 3.0:  # TrainingArguments' default is no request for epochs
         values["num_train_epochs"] = None
     return config_cls(**values)
-
-
-def _units_and_documents(dataset, documents: Documents | None):
-    if hasattr(dataset, "view") and hasattr(dataset, "documents"):  # packed blocks (hf_leaner.train.packing)
-        return dataset, documents or dataset.documents
-    if documents is None:
-        if "input_ids" not in (getattr(dataset, "column_names", None) or []):
-            raise ValueError("the curriculum needs token ids: pass a PackedDocuments, a dataset with an "
-                             "'input_ids' column, or documents=Documents(...)")
-        cols = {c: dataset[c] for c in dataset.column_names if c not in ("input_ids", "attention_mask", "labels")}
-        documents = Documents([np.asarray(x) for x in dataset["input_ids"]], cols.get("text"), cols)
-    return RowUnits(len(documents)), documents
-
-
-def _select(dataset, ids: np.ndarray):
-    if hasattr(dataset, "subset"):
-        return dataset.subset(ids)
-    if hasattr(dataset, "select"):
-        return dataset.select(ids.tolist())
-    return torch.utils.data.Subset(dataset, ids.tolist())
-
-
-def _vocab_of(tokenizer_or_path) -> str:
-    if isinstance(tokenizer_or_path, (str, Path)):
-        from transformers import PreTrainedTokenizerFast
-
-        tokenizer_or_path = PreTrainedTokenizerFast(tokenizer_file=str(Path(tokenizer_or_path, "tokenizer.json")))
-    vocab = sorted(tokenizer_or_path.get_vocab().items())
-    return hashlib.sha256(repr(vocab).encode()).hexdigest()
