@@ -71,6 +71,14 @@ class CurriculumArguments:
 
     objective: str = field(default="clm", metadata={"help": "clm, mlm or plm (set by the pretraining recipe)"})
 
+    def _curriculum_post_init(self, base_post_init) -> None:
+        """Run the base config's ``__post_init__`` around the curriculum's defaults and checks."""
+        epochs_given = self.num_train_epochs is not None
+        if not epochs_given:
+            self.num_train_epochs = 3.0  # the base class' default; the budget is resolved in train()
+        base_post_init()
+        self._check_curriculum(epochs_given)
+
     def _check_curriculum(self, epochs_given: bool) -> None:
         def bad(flag, why):
             raise ValueError(f"{flag}: {why}")
@@ -122,8 +130,4 @@ class CurriculumConfig(CurriculumArguments, TrainingArguments):
     """``TrainingArguments`` plus the curriculum's settings; see :class:`CurriculumArguments`."""
 
     def __post_init__(self):
-        epochs_given = self.num_train_epochs is not None
-        if not epochs_given:
-            self.num_train_epochs = 3.0
-        super().__post_init__()
-        self._check_curriculum(epochs_given)
+        self._curriculum_post_init(super().__post_init__)

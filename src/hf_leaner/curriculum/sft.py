@@ -25,11 +25,7 @@ class CurriculumSFTConfig(CurriculumArguments, SFTConfig):
     """trl's ``SFTConfig`` plus the curriculum's settings (see :class:`CurriculumArguments`)."""
 
     def __post_init__(self):
-        epochs_given = self.num_train_epochs is not None
-        if not epochs_given:
-            self.num_train_epochs = 3.0
-        super().__post_init__()
-        self._check_curriculum(epochs_given)
+        self._curriculum_post_init(super().__post_init__)
         if self.packing:
             raise ValueError("packing=True: SFT packing merges several rows into one example, while the curriculum "
                              "orders rows; use packing=False")
