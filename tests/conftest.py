@@ -39,4 +39,4 @@ def tokenizers(sample_corpus):
     from hf_leaner.tokenizer import train_tokenizer
 
     texts = sample_corpus["train"]["text"]
-    return {family: train_tokenizer(iter(texts), family, vocab_size=400) for family in ("clm", "mlm")}
+    return {family: train_tokenizer(iter(texts), family, vocab_size=400) for family in ("clm", "mlm", "plm")}

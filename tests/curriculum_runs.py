@@ -19,7 +19,7 @@ def pretraining(out, corpus, tokenizers, arch="llama", documents=200, trainer_cl
     """A CurriculumTrainer over the first ``documents`` sample documents, as ``hf-leaner pretrain`` builds it."""
     pargs = PretrainArguments(arch=arch, size="100K", block_size=block_size, max_train_documents=documents,
                               max_eval_documents=20)
-    tokenizer = tokenizers["mlm" if arch == "bert" else "clm"]
+    tokenizer = tokenizers[{"bert": "mlm", "xlnet": "plm"}.get(arch, "clm")]
     return build_pretraining(pargs, config(out, **overrides), trainer_cls=trainer_cls, corpus=corpus, tokenizer=tokenizer)
 
 

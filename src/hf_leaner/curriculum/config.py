@@ -48,6 +48,10 @@ class CurriculumArguments:
     pacing_end: float = field(default=0.8, metadata={"help": "competence pacing: fraction of the run where it ends"})
     pacing_steps: int = field(default=5, metadata={"help": "plateaus of the 'step' pacing"})
 
+    full_data_by: float | None = field(default=None, metadata={"help": "curriculum as a warm-up: all the data is in "
+                                       "use by this fraction of the run (then plain random sampling); sets pacing_end "
+                                       "of a competence pacing, and bounds the stages of the iterative one"})
+
     # the iterative schedule and its own evaluation
     patience: int = field(default=1, metadata={"help": "iterative: curriculum evaluations without improvement before "
                           "the data grows"})
@@ -69,6 +73,18 @@ class CurriculumArguments:
     vocab_label_mode: str = field(default="unk", metadata={"help": "inactive tokens: 'unk' (become UNK in inputs "
                                   "and targets, CLIMB) or 'ignore' (UNK in inputs, ignored as targets)"})
 
+    # warm-up recipes that make ordered data pay off at small scale
+    seq_len_start: int | None = field(default=None, metadata={"help": "sequence-length warm-up: train on the first N "
+                                      "tokens of each block at first, growing linearly to the full block"})
+    seq_len_end: float = field(default=0.25, metadata={"help": "sequence-length warm-up: fraction of the run where "
+                               "the full block length is reached"})
+    decay_fraction: float = field(default=0.2, metadata={"help": "lr_scheduler_type=warmup_stable_decay without "
+                                  "lr_scheduler_kwargs: the last share of the run that decays the learning rate"})
+    average_last: int = field(default=0, metadata={"help": "average the weights of the last N snapshots at the end "
+                              "of training (0: off)"})
+    average_every: int | None = field(default=None, metadata={"help": "steps between those snapshots (default: "
+                                      "max_steps / 20)"})
+
     objective: str = field(default="clm", metadata={"help": "clm, mlm or plm (set by the pretraining recipe)"})
 
     def _curriculum_post_init(self, base_post_init) -> None:
@@ -83,6 +99,11 @@ class CurriculumArguments:
         def bad(flag, why):
             raise ValueError(f"{flag}: {why}")
 
+        if self.full_data_by is not None:
+            if not 0 < self.full_data_by <= 1 or self.max_fraction < 1:
+                bad(f"full_data_by={self.full_data_by}", "need 0 < full_data_by <= 1 and max_fraction = 1")
+            if self.pacing in SHAPES:
+                self.pacing_end = self.full_data_by
         if self.pacing not in PACINGS:
             bad(f"pacing={self.pacing!r}", f"choose one of {', '.join(PACINGS)}")
         if not 0 < self.start_fraction <= self.max_fraction <= 1:
@@ -94,11 +115,15 @@ class CurriculumArguments:
         if self.patience < 1 or self.threshold < 0 or self.threshold_mode not in ("abs", "rel"):
             bad("patience/threshold/threshold_mode", "need patience >= 1, threshold >= 0, threshold_mode abs or rel")
         for name in ("max_steps_per_stage", "curriculum_eval_steps", "pacing_steps", "scoring_batch_size",
-                     "curriculum_eval_max_documents"):
+                     "curriculum_eval_max_documents", "average_every"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 bad(f"{name}={getattr(self, name)}", "must be a positive integer")
         if not 0 < self.curriculum_eval_fraction <= 0.5:
             bad(f"curriculum_eval_fraction={self.curriculum_eval_fraction}", "need 0 < fraction <= 0.5")
+        if self.seq_len_start is not None and (self.seq_len_start < 2 or not 0 < self.seq_len_end <= 1):
+            bad(f"seq_len_start={self.seq_len_start}, seq_len_end={self.seq_len_end}", "need start >= 2 and 0 < end <= 1")
+        if not 0 < self.decay_fraction <= 1 or self.average_last < 0:
+            bad("decay_fraction/average_last", "need 0 < decay_fraction <= 1 and average_last >= 0")
         if self.vocab_curriculum not in (None, "data", *SHAPES):
             bad(f"vocab_curriculum={self.vocab_curriculum!r}", f"None, 'data' or one of {', '.join(SHAPES)}")
         if self.vocab_label_mode not in ("unk", "ignore"):

@@ -10,6 +10,9 @@ the model being trained; the others run once.
 
 from __future__ import annotations
 
+import math
+import re
+import zlib
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -110,6 +113,85 @@ def bigram_perplexity(docs: Documents, trainer, mix: float = 0.7) -> np.ndarray:
         p = mix * c / (uni[t[:-1]] - 1.0).clip(min=1.0) + (1 - mix) * puni[t[1:]]
         out[i] = -np.log(p).mean()
     return out
+
+
+# ---------------------------------------------------------------------- cheap offline text signals
+# (three of them - compression, lexical diversity, readability - are the best of the six that
+# Beyond Random Sampling, arXiv 2506.11300, compared; none needs a model)
+
+def _texts(docs: Documents, name: str) -> list[str]:
+    if docs.texts is None:
+        raise ValueError(f"the {name} difficulty reads the documents' text: pass documents with texts")
+    return docs.texts
+
+
+@register_scorer("compression_ratio")
+def compression_ratio(docs: Documents, trainer) -> np.ndarray:
+    """zlib-compressed size over raw size: repetitive, predictable text compresses well and is easy."""
+    return np.array([len(zlib.compress(t.encode(), 9)) / max(len(t.encode()), 1) for t in _texts(docs, "compression")])
+
+
+def _mtld_pass(words: list[str], threshold: float) -> float:
+    factors, types, count = 0.0, set(), 0
+    for w in words:
+        count += 1
+        types.add(w)
+        if len(types) / count <= threshold:
+            factors, types, count = factors + 1, set(), 0
+    if count:  # the partial factor at the end
+        ttr = len(types) / count
+        factors += (1 - ttr) / (1 - threshold) if ttr < 1 else 0.0
+    return len(words) / factors if factors else float(len(words))
+
+
+def mtld(words: list[str], threshold: float = 0.72) -> float:
+    """Measure of Textual Lexical Diversity (McCarthy & Jarvis 2010): mean length of word runs that keep the
+    type-token ratio above ``threshold``, averaged over a forward and a backward pass."""
+    if not words:
+        return 0.0
+    return (_mtld_pass(words, threshold) + _mtld_pass(words[::-1], threshold)) / 2
+
+
+@register_scorer("lexical_diversity")
+def lexical_diversity(docs: Documents, trainer) -> np.ndarray:
+    """MTLD of the document's words: higher = more varied vocabulary = harder."""
+    return np.array([mtld([w.lower() for w in WORD_RE.findall(t)]) for t in _texts(docs, "lexical_diversity")])
+
+
+_VOWEL_GROUP = re.compile(r"[aeiouy]+")
+
+
+def syllables(word: str) -> int:
+    """Vowel groups, less a silent final e: the usual heuristic behind Flesch scores."""
+    word = word.lower()
+    n = len(_VOWEL_GROUP.findall(word))
+    if word.endswith("e") and not word.endswith(("le", "ee")) and n > 1:
+        n -= 1
+    return max(n, 1)
+
+
+@register_scorer("readability")
+def readability(docs: Documents, trainer) -> np.ndarray:
+    """Minus the Flesch reading ease (206.835 - 1.015 words/sentence - 84.6 syllables/word): higher = harder."""
+    out = []
+    for text in _texts(docs, "readability"):
+        words = WORD_RE.findall(text)
+        sentences = max(sum(1 for s in SENTENCE_SPLIT_RE.split(text) if WORD_RE.search(s)), 1)
+        per_word = sum(syllables(w) for w in words) / max(len(words), 1)
+        out.append(-(206.835 - 1.015 * len(words) / sentences - 84.6 * per_word))
+    return np.array(out)
+
+
+@register_scorer("word_rarity")
+def word_rarity(docs: Documents, trainer) -> np.ndarray:
+    """Mean surprisal (nats/word) of the document's words under the corpus' own word frequencies."""
+    tokenized = [[w.lower() for w in WORD_RE.findall(t)] for t in _texts(docs, "word_rarity")]
+    counts: dict[str, int] = {}
+    for words in tokenized:
+        for w in words:
+            counts[w] = counts.get(w, 0) + 1
+    total = sum(counts.values())
+    return np.array([np.mean([math.log(total / counts[w]) for w in words]) if words else 0.0 for words in tokenized])
 
 
 @register_scorer("self_loss", dynamic=True)

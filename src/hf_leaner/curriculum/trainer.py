@@ -35,6 +35,7 @@ from .config import CurriculumArguments, CurriculumConfig
 from .fingerprint import check_resume, run_fingerprint
 from .model_scoring import document_losses, isolated_rng, load_reference_model
 from .pacing import SHAPES, CompetencePacing
+from .recipes import WeightAveragingCallback, sequence_length_at, truncate_batch, warmup_floor
 from .sampler import CurriculumSampler, select_documents, units_and_documents
 from .scoring import SCORERS, Documents, get_scorer
 from .vocabulary import VocabularyCurriculum
@@ -70,6 +71,9 @@ class CurriculumMixin:
         self.get_scorer(args.difficulty)  # an unknown scorer fails here, not at the first step
         self.add_callback(CurriculumCallback(args.patience, args.threshold, args.threshold_mode, args.increment,
                                              args.max_fraction, args.max_steps_per_stage))
+        self._averaging = WeightAveragingCallback(args.average_last, args.average_every) if args.average_last else None
+        if self._averaging is not None:
+            self.add_callback(self._averaging)
 
     def _held_out_documents(self) -> np.ndarray:
         """A seeded slice of the training documents that drives the iterative schedule (and is not trained on)."""
@@ -176,6 +180,13 @@ class CurriculumMixin:
         cb, args, step = self.curriculum, self.args, self.state.global_step
         dynamic = self.get_scorer(args.difficulty)[1]
         if args.pacing == "iterative":
+            if args.full_data_by is not None:  # the warm-up's time floor, recorded ahead so it holds on time
+                position = self._next_free_position()
+                floor = warmup_floor(position // self.samples_per_step, args.max_steps, args.full_data_by,
+                                     args.start_fraction, args.increment)
+                if floor > cb.current["fraction"] + 1e-9:
+                    version = self._new_version(cb) if dynamic else cb.current["version"]
+                    cb.advance(position, floor, version, self._stage_of(floor), step)
             if step == 0 or step % self._curriculum_eval_steps or step == cb.last_eval_step:
                 return
             if cb.wants_more_data(self._curriculum_evaluate(), step):
@@ -220,6 +231,9 @@ class CurriculumMixin:
             status["curriculum/threshold"] = float(abs(np.sort(-scores if self.args.difficulty_reverse else scores)[n - 1]))
         if self._vocabulary is not None:
             status["curriculum/vocab_size"] = self._active_vocab_size(step)
+        block = getattr(self.train_dataset, "block_size", None)
+        if self.args.seq_len_start is not None and block:
+            status["curriculum/seq_len"] = self.sequence_length(step, block)
         return status
 
     # ------------------------------------------------------------------ Trainer hooks
@@ -240,10 +254,16 @@ class CurriculumMixin:
         if eval_steps is not None and eval_steps < 1:  # a ratio of the run
             eval_steps = math.ceil(eval_steps * args.max_steps)
         self._curriculum_eval_steps = int(args.curriculum_eval_steps or eval_steps or max(1, args.max_steps // 50))
+        if args.lr_scheduler_type == "warmup_stable_decay" and "num_decay_steps" not in (args.lr_scheduler_kwargs or {}):
+            args.lr_scheduler_kwargs = {**(args.lr_scheduler_kwargs or {}),
+                                        "num_decay_steps": max(1, round(args.decay_fraction * args.max_steps))}
         if self._resume_dir is None:
             self._start_curriculum()
-        return super().train(resume_from_checkpoint=resume_from_checkpoint, trial=trial,
-                             ignore_keys_for_eval=ignore_keys_for_eval, **kwargs)
+        output = super().train(resume_from_checkpoint=resume_from_checkpoint, trial=trial,
+                               ignore_keys_for_eval=ignore_keys_for_eval, **kwargs)
+        if self._averaging is not None:
+            logger.info("curriculum: averaged the last %d weight snapshots", self._averaging.average_into(self.model))
+        return output
 
     def _get_train_sampler(self, train_dataset=None):
         sps = self.samples_per_step
@@ -256,12 +276,24 @@ class CurriculumMixin:
     def get_batch_samples(self, epoch_iterator, num_batches, device):
         self._advance_schedule()
         batches, num_items = super().get_batch_samples(epoch_iterator, num_batches, device)
+        recount = False
+        if self.args.seq_len_start is not None and batches:
+            length = self.sequence_length(self.state.global_step, batches[0]["input_ids"].shape[1])
+            recount = length < batches[0]["input_ids"].shape[1]
+            batches = [truncate_batch(b, length) for b in batches]
         if self._vocabulary is not None:
             k = self._active_vocab_size(self.state.global_step)
             batches = [self._vocabulary.apply(b, k) for b in batches]
-            if self.args.vocab_label_mode == "ignore" and num_items is not None:  # count only active targets
-                num_items = self._get_num_items_in_batch(batches, device)
+            recount = recount or self.args.vocab_label_mode == "ignore"
+        if recount and num_items is not None:  # the loss is normalised by the targets actually left
+            num_items = self._get_num_items_in_batch(batches, device)
         return batches, num_items
+
+    def sequence_length(self, step: int, full: int) -> int:
+        """Tokens per sequence at ``step`` under the sequence-length warm-up (``full`` without it)."""
+        if self.args.seq_len_start is None:
+            return full
+        return sequence_length_at(step, self.args.max_steps, self.args.seq_len_start, self.args.seq_len_end, full)
 
     def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval"):
         self._eval_depth += 1
