@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -319,6 +320,7 @@ def release_statistics(data_dir, size: str = "10M", split: str = "validation", g
     With ``paired=True`` only documents present in both variants (same ``hash``) are counted, so the
     two rows of a genre describe the same documents.
     """
+    from .errors import SourceWarning
     from .release import GENRES, find_pretrain_files, iter_pretrain_examples, release_root
 
     root = release_root(data_dir)
@@ -333,6 +335,10 @@ def release_statistics(data_dir, size: str = "10M", split: str = "validation", g
                 continue
             hashes = [{ex["hash"] for _, ex in iter_pretrain_examples(files[v], on_corrupt)} for v in files]
             keep = hashes[0] & hashes[1]
+            if not keep and (hashes[0] or hashes[1]):
+                warnings.warn(f"{genre} {split}: no document pairs between the leaner files ({len(hashes[0]):,} rows) "
+                              f"and the original files ({len(hashes[1]):,} rows); its paired statistics are empty "
+                              "(--unpaired counts every document)", SourceWarning, stacklevel=2)
         for variant, fs in files.items():
             texts = _paired_texts(iter_pretrain_examples(fs, on_corrupt), keep)
             row = corpus_statistics(texts, f"{genre}/{variant}", tokenizer, progress=progress,
@@ -367,32 +373,34 @@ def dataset_statistics(dataset, text_column: str = "text", by: str | None = "gen
                               max_memory_mb=max_memory_mb)]
 
 
-def iter_text_file(path, text_field: str = "text") -> Iterator[str]:
+def iter_text_file(path, text_column: str = "text", on_corrupt: str = "raise") -> Iterator[str]:
     """Documents of a plain file: ``.txt`` (blank-line separated), or ``.jsonl``/``.json`` (optionally ``.zst``)."""
     from pathlib import Path
 
     from .release import LeanerDataError, iter_records
+    from .streams import iter_lines
 
     path = Path(path)
     if path.name.endswith((".txt", ".txt.zst")) or path.suffix in ("", ".md"):
-        with path.open(encoding="utf-8") as fh:
-            doc: list[str] = []
-            for line in fh:
-                if line.strip():
-                    doc.append(line)
-                elif doc:
-                    yield "".join(doc)
-                    doc = []
-            if doc:
+        doc: list[str] = []
+        for _, line in iter_lines(path):
+            if line.strip():
+                doc.append(line.rstrip("\r") + "\n")
+            elif doc:
                 yield "".join(doc)
+                doc = []
+        if doc:
+            yield "".join(doc)
         return
-    for lineno, rec in iter_records(path):
+    for lineno, rec in iter_records(path, on_corrupt=on_corrupt):
         if isinstance(rec, str):
             yield rec
-        elif isinstance(rec, dict) and isinstance(rec.get(text_field), str):
-            yield rec[text_field]
+        elif isinstance(rec, dict) and isinstance(rec.get(text_column), str):
+            yield rec[text_column]
         else:
-            raise LeanerDataError(f"{path}:{lineno}: no string field '{text_field}' (use --text-field)")
+            fields = ", ".join(sorted(rec)) if isinstance(rec, dict) else type(rec).__name__
+            raise LeanerDataError(f"{path}:{lineno}: no string field '{text_column}' (fields: {fields}); "
+                                  "name the text field with --text_column")
 
 
 # --------------------------------------------------------------------------------------------------
