@@ -99,7 +99,7 @@ CASES = [
     ("pretrain --data {tmp}/missing", "--data {tmp}/missing: no such folder"),
     ("pretrain --data_config leaner-10M-poetry", "--data_config 'leaner-10M-poetry'"),
     ("pretrain --data-config nope", "--data_config 'nope'"),
-    ("pretrain --data {tmp}/folder --data_config x", ""),  # a plain folder: datasets decides (slow, after imports)
+    ("pretrain --max_stepz 10", "--max_stepz"),  # a TrainingArguments typo: HfArgumentParser, after its import
     # top level
     ("", "COMMAND"),
     ("nonsense", "'nonsense'"),

@@ -132,6 +132,11 @@ def test_an_empty_file_whose_pair_has_rows_is_reported(tmp_path, sample_dir):
     assert run.returncode == 0, run.stderr
     assert "no rows, but its paired ORIGINAL file data/ori/10M/validation/wiki" in run.stderr
     assert "no rows, but its paired ORIGINAL file" in (tmp_path / "out/leaner-pretrain/README.md").read_text()
+    # the paired statistics of that genre would be silently empty: stats says so in one warning line
+    run = subprocess.run(CLI + ["stats", "--data", str(copy), "--genres", "wiki", "--json"], capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "hf-leaner: warning: wiki validation: no document pairs" in run.stderr
 
 
 def test_readme_build_on_the_shared_copy_stops_in_one_line_or_finishes_with_warn(shared_dir, tmp_path):

@@ -212,6 +212,9 @@ def cmd_pretrain(argv: list[str]) -> int:
 
     parser = HfArgumentParser((PretrainArguments, CurriculumConfig), prog="hf-leaner pretrain")
     parser.error = Parser.error.__get__(parser)  # a bad flag: one line, like every other command
+    unknown = parser.parse_known_args(argv)[1]  # before the dataclasses check their values: a typo is the cause
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     pargs, args = parser.parse_args_into_dataclasses(args=argv)
     resume = args.resume_from_checkpoint
     summary = pretrain(pargs, args, resume_from_checkpoint=resume if resume not in (None, "False") else None)

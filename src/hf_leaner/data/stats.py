@@ -1,14 +1,15 @@
 """Corpus statistics: the paper's evidence that LEANER text is simpler than the original.
 
 For a stream of documents: counts (documents, words, tokens), vocabulary size, type-token ratio,
-mean sentence length, the share of running words outside the 2,000 most frequent, and the Shannon
-entropy of the n-gram distribution for n = 1..4, over words and over tokens.
+mean sentence length, the share of running words outside the 2,000 most frequent English words
+(``share_outside_top_2000``, against a fixed list, as the paper means its 2,000-word vocabulary; the
+share outside the corpus's own 2,000 most frequent words is ``share_outside_corpus_top_2000``), and the
+Shannon entropy of the n-gram distribution for n = 1..4, over words and over tokens.
 
 Definitions (the same everywhere, including the pure-Python reference in ``benchmarks/``):
 
-* a *word* is a maximal run of letters/digits, with inner apostrophes (``don't``), lower-cased;
-* a *sentence* is a stretch of text ended by ``.``, ``!`` or ``?`` followed by white space, or by a
-  line break; only stretches with at least one word count;
+* words, sentences (a real sentence splitter, ``sentencex``) and the fixed common-word list
+  (``wordfreq``) are defined in ``text_units.py``;
 * n-grams do not cross document boundaries;
 * entropy is ``H_n = -sum p(g) log2 p(g)`` over the empirical distribution of n-grams ``g``: **bits**.
 
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import warnings
 from typing import Iterable, Iterator
 
@@ -32,9 +32,9 @@ from tqdm.auto import tqdm
 
 from hf_leaner.tables import text_table
 
-WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-SENTENCE_SPLIT_RE = re.compile(r"[.!?]+[\"'”’)\]]*\s+|\n+")
-_HAS_WORD_RE = re.compile(r"[^\W_]")
+# WORD_RE, SENTENCE_SPLIT_RE and _HAS_WORD_RE are re-exported: the curriculum's scorers import them from here
+from .text_units import _HAS_WORD_RE, SENTENCE_SPLIT_RE, WORD_RE, common_english_words, count_sentences, words  # noqa: F401
+
 MAX_N = 4
 TOP_K = 2000
 DEFAULT_MAX_MEMORY_MB = 4096
@@ -247,10 +247,10 @@ class CorpusStatistics:
         ids: list[int] = []
         lengths = []
         for text in texts:
-            words = WORD_RE.findall(text.lower())
-            ids.extend([vocab.setdefault(w, len(vocab)) for w in words])
-            lengths.append(len(words))
-            self.sentences += sum(1 for s in SENTENCE_SPLIT_RE.split(text) if _HAS_WORD_RE.search(s))
+            found = words(text)
+            ids.extend([vocab.setdefault(w, len(vocab)) for w in found])
+            lengths.append(len(found))
+            self.sentences += count_sentences(text)
         self.documents += len(texts)
         self.words.add(ids, lengths)
         if self.tokens is not None:
@@ -268,9 +268,13 @@ class CorpusStatistics:
         return self.tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
 
     def result(self) -> dict:
-        unigram = self.words.counters[0].finalize()
+        dense = self.words.counters[0].counts  # indexed by word id
+        unigram = dense[dense > 0]
         n_words = self.words.total
         top = np.sort(unigram)[::-1][: self.top_k].sum() if unigram.size else 0
+        common = common_english_words(self.top_k)
+        is_common = np.fromiter((w in common for w in self.vocab), dtype=bool, count=len(self.vocab))
+        in_common = int(dense[is_common[: dense.size]].sum())  # ids past dense.size never occurred
         row = {
             "name": self.name,
             "documents": self.documents,
@@ -279,7 +283,8 @@ class CorpusStatistics:
             "vocab_size": int(unigram.size),
             "type_token_ratio": unigram.size / n_words if n_words else 0.0,
             "mean_sentence_length": n_words / self.sentences if self.sentences else 0.0,
-            f"share_outside_top_{self.top_k}": 1 - top / n_words if n_words else 0.0,
+            f"share_outside_top_{self.top_k}": 1 - in_common / n_words if n_words else 0.0,
+            f"share_outside_corpus_top_{self.top_k}": 1 - top / n_words if n_words else 0.0,
         }
         for n, counter in enumerate(self.words.counters, start=1):
             row[f"word_entropy_{n}"] = counter.entropy()
@@ -421,7 +426,7 @@ def format_table(rows: list[dict]) -> str:
     out = [text_table(head, body, numbers_right=True), ""]
     out.append(f"Hw1..Hw4 / Ht1..Ht4: Shannon entropy of the word / token n-gram distribution, n = 1..4, in bits "
                f"(log base 2). TTR = vocab / words. >2K = share of running words outside the {TOP_K:,} most "
-               "frequent. sent.len = words per sentence.")
+               "frequent English words (wordfreq). sent.len = words per sentence (sentencex).")
     return "\n".join(out)
 
 
