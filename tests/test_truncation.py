@@ -117,6 +117,7 @@ def test_cli_build_stops_in_one_line_then_warn_notes_it_in_the_card_without_mach
     assert not list((tmp_path / "out").glob("leaner-pretrain/original-10M-wiki/*.parquet"))
     run = subprocess.run(args + ["--on-corrupt", "warn"], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
+    assert "\r" not in run.stderr and "hf-leaner: warning: data/ori/10M/train/wiki0000.jsonl.zst" in run.stderr
     card = (tmp_path / "out/leaner-pretrain/README.md").read_text()
     assert "data/ori/10M/train/wiki0000.jsonl.zst" in card and "kept the 0 complete lines" in card
     assert str(tmp_path) not in card and "/work/" not in card
