@@ -66,10 +66,10 @@ def test_bad_card_yaml_is_rejected_by_the_server(hub, tmp_path):
     assert run.returncode != 0 and "configs[0]: missing config_name" in run.stderr
 
 
-def test_pretrained_model_pushes_with_card_and_loads_back_by_repo_id(hub, tmp_path):
+def test_pretrained_model_pushes_with_card_and_loads_back_by_repo_id(hub, tmp_path, sample_dir):
     env = hub["env"]
     run_dir = tmp_path / "tiny"
-    _run(CLI + ["pretrain", "--arch", "llama", "--size", "100K", "--data", "sample", "--block_size", "32",
+    _run(CLI + ["pretrain", "--arch", "llama", "--size", "100K", "--data", str(sample_dir), "--block_size", "32",
                 "--vocab_size", "400", "--max_steps", "6", "--per_device_train_batch_size", "4", "--eval_strategy",
                 "steps", "--eval_steps", "3", "--save_strategy", "no", "--report_to", "none", "--use_cpu",
                 "--disable_tqdm", "true", "--difficulty", "sentence_length", "--output_dir", str(run_dir)], env)
@@ -77,6 +77,7 @@ def test_pretrained_model_pushes_with_card_and_loads_back_by_repo_id(hub, tmp_pa
     assert "/me/tiny-llama/commit/" in out
     card = (hub["root"] / "models/me/tiny-llama/README.md").read_text()
     assert "model-index" in card and "LEANER wiki" in card and "non-embedding parameters" in card
+    assert str(sample_dir) not in card and str(tmp_path) not in card  # no machine paths on the Hub
     code = ("import torch, json; from transformers import AutoModelForCausalLM, AutoTokenizer;"
             "m = AutoModelForCausalLM.from_pretrained('me/tiny-llama'); t = AutoTokenizer.from_pretrained('me/tiny-llama');"
             "ids = t('The dog was happy.', return_tensors='pt').input_ids;"
