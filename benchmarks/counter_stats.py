@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from hf_leaner.data.stats import _HAS_WORD_RE, SENTENCE_SPLIT_RE, WORD_RE
+from hf_leaner.data.text_units import common_english_words, count_sentences, words as split_words
 
 
 def _entropy(counter: Counter) -> float:
@@ -23,8 +23,8 @@ def counter_statistics(texts, tokenizer=None, max_n: int = 4, top_k: int = 2000)
     docs = sentences = n_tokens = 0
     for text in texts:
         docs += 1
-        words = WORD_RE.findall(text.lower())
-        sentences += sum(1 for s in SENTENCE_SPLIT_RE.split(text) if _HAS_WORD_RE.search(s))
+        words = split_words(text)
+        sentences += count_sentences(text)
         for n in range(1, max_n + 1):
             word_grams[n - 1].update(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
         if tokenizer is not None:
@@ -35,10 +35,13 @@ def counter_statistics(texts, tokenizer=None, max_n: int = 4, top_k: int = 2000)
     unigram = word_grams[0]
     n_words = sum(unigram.values())
     top = sum(c for _, c in unigram.most_common(top_k))
+    common = common_english_words(top_k)
+    in_common = sum(c for w, c in unigram.items() if w[0] in common)
     row = {"documents": docs, "words": n_words, "tokens": n_tokens if tokenizer is not None else None,
            "vocab_size": len(unigram), "type_token_ratio": len(unigram) / n_words if n_words else 0.0,
            "mean_sentence_length": n_words / sentences if sentences else 0.0,
-           f"share_outside_top_{top_k}": 1 - top / n_words if n_words else 0.0}
+           f"share_outside_top_{top_k}": 1 - in_common / n_words if n_words else 0.0,
+           f"share_outside_corpus_top_{top_k}": 1 - top / n_words if n_words else 0.0}
     for n in range(1, max_n + 1):
         row[f"word_entropy_{n}"] = _entropy(word_grams[n - 1])
         row[f"token_entropy_{n}"] = _entropy(token_grams[n - 1]) if tokenizer is not None else None

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import datasets
 
-from hf_leaner.data.release import (GENRES, NATURAL_GENRES, SIZES, SPLITS, VARIANTS, MissingSourceError,
+from hf_leaner.data.release import (NATURAL_GENRES, PRETRAIN_CONFIGS, SPLITS, MissingSourceError,
                                     describe_available, find_pretrain_files, iter_pretrain_examples,
                                     pretrain_patterns, release_root)
 
@@ -52,7 +52,7 @@ def _config(variant: str, size: str, genre: str) -> LeanerPretrainConfig:
 
 class LeanerPretrain(datasets.GeneratorBasedBuilder):
     BUILDER_CONFIG_CLASS = LeanerPretrainConfig
-    BUILDER_CONFIGS = [_config(v, s, g) for v in VARIANTS for s in SIZES for g in ("all",) + GENRES]
+    BUILDER_CONFIGS = [_config(*name.split("-")) for name in PRETRAIN_CONFIGS]
     DEFAULT_CONFIG_NAME = "leaner-10M-all"
 
     def _info(self):

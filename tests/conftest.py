@@ -1,4 +1,7 @@
+import contextlib
 import os
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -40,3 +43,24 @@ def tokenizers(sample_corpus):
 
     texts = sample_corpus["train"]["text"]
     return {family: train_tokenizer(iter(texts), family, vocab_size=400) for family in ("clm", "mlm", "plm")}
+
+
+CLI = [sys.executable, "-m", "hf_leaner.cli"]
+
+
+@contextlib.contextmanager
+def local_hub(root: Path, token: str | None = None):
+    """``hf-leaner local-hub`` as its own process on 127.0.0.1; yields its URL and startup line."""
+    env = {k: v for k, v in os.environ.items() if k != "HF_LEANER_HUB_TOKEN"}
+    if token:
+        env["HF_LEANER_HUB_TOKEN"] = token
+    proc = subprocess.Popen(CLI + ["local-hub", "--root", str(root), "--port", "0"], stdout=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        m = re.search(r"(http://127\.0\.0\.1:\d+)", line)
+        assert m, line
+        yield m[1], line
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -2,28 +2,22 @@
 
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
-CLI = [sys.executable, "-m", "hf_leaner.cli"]
+from conftest import local_hub
 
 
 def test_checkpoint_pushed_to_the_hub_resumes_exactly(tmp_path):
     root = tmp_path / "hub"
     root.mkdir()
-    server = subprocess.Popen(CLI + ["local-hub", "--root", str(root), "--port", "0"], stdout=subprocess.PIPE, text=True)
-    try:
-        url = re.search(r"(http://127\.0\.0\.1:\d+)", server.stdout.readline())[1]
+    with local_hub(root, token="hf_local_test_token") as (url, _):
         env = {**os.environ, "HF_ENDPOINT": url, "HF_TOKEN": "hf_local_test_token", "HF_HOME": str(tmp_path / "home"),
                "HF_HUB_OFFLINE": "0", "HF_DATASETS_OFFLINE": "0"}
         run = subprocess.run([sys.executable, str(Path(__file__).with_name("hub_checkpoint_worker.py")), str(tmp_path)],
                              env=env, capture_output=True, text=True, timeout=600)
-        assert run.returncode == 0, run.stderr[-4000:]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    assert run.returncode == 0, run.stderr[-4000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert "curriculum_orders.npz" in result["files"] and "trainer_state.json" in result["files"]
     assert result["resumed"] == result["full"] and len(result["full"]["history"]) >= 2 and result["full"]["losses"]

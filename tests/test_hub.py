@@ -7,22 +7,18 @@ import subprocess
 import sys
 
 import pytest
+from conftest import CLI, local_hub
 
-CLI = [sys.executable, "-m", "hf_leaner.cli"]
+TOKEN = "local-test-write-token"  # the server's write token; clients get it as HF_TOKEN
 
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     root = tmp_path_factory.mktemp("hub")
-    proc = subprocess.Popen(CLI + ["local-hub", "--root", str(root), "--port", "0"], stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    m = re.search(r"(http://127\.0\.0\.1:\d+)", line)
-    assert m, line
-    env = {**os.environ, "HF_ENDPOINT": m[1], "HF_TOKEN": "hf_local_test_token",
-           "HF_HOME": str(tmp_path_factory.mktemp("hf_home")), "HF_HUB_OFFLINE": "0", "HF_DATASETS_OFFLINE": "0"}
-    yield {"url": m[1], "root": root, "env": env}
-    proc.terminate()
-    proc.wait(timeout=10)
+    with local_hub(root, token=TOKEN) as (url, _):
+        env = {**os.environ, "HF_ENDPOINT": url, "HF_TOKEN": TOKEN, "HF_HOME": str(tmp_path_factory.mktemp("hf_home")),
+               "HF_HUB_OFFLINE": "0", "HF_DATASETS_OFFLINE": "0"}
+        yield {"url": url, "root": root, "env": env}
 
 
 def _run(args, env, cwd=None):
@@ -70,10 +66,10 @@ def test_bad_card_yaml_is_rejected_by_the_server(hub, tmp_path):
     assert run.returncode != 0 and "configs[0]: missing config_name" in run.stderr
 
 
-def test_pretrained_model_pushes_with_card_and_loads_back_by_repo_id(hub, tmp_path):
+def test_pretrained_model_pushes_with_card_and_loads_back_by_repo_id(hub, tmp_path, sample_dir):
     env = hub["env"]
     run_dir = tmp_path / "tiny"
-    _run(CLI + ["pretrain", "--arch", "llama", "--size", "100K", "--data", "sample", "--block_size", "32",
+    _run(CLI + ["pretrain", "--arch", "llama", "--size", "100K", "--data", str(sample_dir), "--block_size", "32",
                 "--vocab_size", "400", "--max_steps", "6", "--per_device_train_batch_size", "4", "--eval_strategy",
                 "steps", "--eval_steps", "3", "--save_strategy", "no", "--report_to", "none", "--use_cpu",
                 "--disable_tqdm", "true", "--difficulty", "sentence_length", "--output_dir", str(run_dir)], env)
@@ -81,6 +77,7 @@ def test_pretrained_model_pushes_with_card_and_loads_back_by_repo_id(hub, tmp_pa
     assert "/me/tiny-llama/commit/" in out
     card = (hub["root"] / "models/me/tiny-llama/README.md").read_text()
     assert "model-index" in card and "LEANER wiki" in card and "non-embedding parameters" in card
+    assert str(sample_dir) not in card and str(tmp_path) not in card  # no machine paths on the Hub
     code = ("import torch, json; from transformers import AutoModelForCausalLM, AutoTokenizer;"
             "m = AutoModelForCausalLM.from_pretrained('me/tiny-llama'); t = AutoTokenizer.from_pretrained('me/tiny-llama');"
             "ids = t('The dog was happy.', return_tensors='pt').input_ids;"
@@ -89,3 +86,12 @@ def test_pretrained_model_pushes_with_card_and_loads_back_by_repo_id(hub, tmp_pa
     local = json.loads(_run([sys.executable, "-c", code.replace("'me/tiny-llama'", repr(str(run_dir)))], env)
                        .strip().splitlines()[-1])
     assert remote == pytest.approx(local)
+    # a token left in the run folder: the push is refused in one line naming the file, nothing reaches the hub
+    fake = "hf_" + "Fake0Token1For2Tests3Only4Abcdef"
+    (run_dir / "notes.txt").write_text(f"remember: {fake}\n")
+    refused = subprocess.run(CLI + ["push-model", str(run_dir), "--repo", "me/leaky"], env=env, capture_output=True,
+                             text=True, timeout=120)
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.count("\n") == 1 and "notes.txt: holds a Hub token" in refused.stderr
+    assert not (hub["root"] / "models/me/leaky").exists()
+    assert not [f for f in hub["root"].rglob("*") if f.is_file() and fake.encode() in f.read_bytes()]

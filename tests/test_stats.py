@@ -88,8 +88,20 @@ def test_ngrams_do_not_cross_documents():
 def test_sentences_and_words_definitions():
     row = corpus_statistics(['"Stop." "Don\'t go!" he said. Next line\nAnother one'], progress=False)
     # words: stop, don't, go, he, said, next, line, another, one = 9
-    # sentences: "Stop." / "Don't go!" / he said. / Next line (line break) / Another one = 5
-    assert row["words"] == 9 and row["mean_sentence_length"] == pytest.approx(9 / 5)
+    # sentences (sentencex, a line break always ends one): "Stop." / "Don't go!" he said. / Next line / Another one
+    assert row["words"] == 9 and row["mean_sentence_length"] == pytest.approx(9 / 4)
+
+
+def test_sentences_come_from_a_sentence_splitter_not_from_every_period():
+    row = corpus_statistics(["Mr. Smith met Dr. Jones at 3 p.m. in the U.S. capital. They talked."], progress=False)
+    assert row["mean_sentence_length"] == pytest.approx(row["words"] / 2)
+
+
+def test_share_outside_top_2000_is_against_a_fixed_english_list():
+    # one rare word repeated: it is the corpus's own most frequent word, but not a common English word
+    row = corpus_statistics(["zygomorphic " * 50, "The house is big."], progress=False)
+    assert row["share_outside_corpus_top_2000"] == 0.0
+    assert row["share_outside_top_2000"] == pytest.approx(50 / 54)
 
 
 def test_release_statistics_pairs_documents_and_leaner_is_simpler(sample_dir):

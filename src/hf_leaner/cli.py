@@ -5,337 +5,176 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import time
-from pathlib import Path
+import warnings
 
-from .data.release import GENRES, SIZES, SPLITS, LeanerDataError
-from .tables import text_table
+from .cli_args import (ARCHITECTURES, Parser, at_least, byte_size, choice_list, debug_requested, existing_dir,
+                       existing_file, flag, folder_or_hub_id, format_warning, model_size, nonnegative_float,
+                       nonnegative_int, port, positive_float, positive_int, quiet_progress_when_logged, release_dir,
+                       report, repo_id, strategy_names, writable_output)
+from .commands import (CORPORA, check_build_dataset, check_experiment, check_push_model, check_stats,
+                       check_train_tokenizer, cmd_build_dataset, cmd_experiment, cmd_local_hub, cmd_pretrain,
+                       cmd_push_model, cmd_quickstart, cmd_stats, cmd_train_tokenizer)
+from .data.release import GENRES, SIZES, SPLITS
 
-
-def _load_tokenizer(path: str | None):
-    if not path:
-        return None
-    from .tokenizer import load_tokenizer
-
-    return load_tokenizer(path)  # a local folder or a Hub id; never remote code
-
-
-# ------------------------------------------------------------------------------------------ build-dataset
-
-
-def cmd_build_dataset(args) -> int:
-    from .data.publish import publish_corpus
-
-    names = ["leaner-pretrain", "leaner-glue", "leaner-eval", "leaner-instruct"] if args.name == "all" else [args.name]
-    for name in names:
-        t0 = time.time()
-        report = publish_corpus(name, args.output, data_dir=args.data_dir, configs=args.configs,
-                                on_corrupt=args.on_corrupt, max_shard_size=args.max_shard_size,
-                                push_to_hub=args.push_to_hub and (args.push_to_hub if len(names) == 1
-                                                                  else f"{args.push_to_hub}-{name}"),
-                                private=args.private)
-        print(f"\n{name} -> {report.folder}  ({time.time() - t0:.1f}s)")
-        print(report.table())
-        if report.pushed_to:
-            print(f"pushed: {report.pushed_to}")
-    return 0
-
-
-# ------------------------------------------------------------------------------------------------- stats
-
-
-def cmd_stats(args) -> int:
-    from .data import stats
-
-    tokenizer = _load_tokenizer(args.tokenizer)
-    rows = []
-    if args.data_dir:
-        rows += stats.release_statistics(args.data_dir, args.size, args.split, args.genres, tokenizer,
-                                         paired=not args.unpaired, on_corrupt="warn", progress=not args.json,
-                                         max_memory_mb=args.max_memory_mb)
-    if args.dataset:
-        from datasets import load_dataset
-
-        ds = load_dataset(args.dataset, args.config, split=args.split)
-        rows += stats.dataset_statistics(ds, args.text_column, args.by, tokenizer,
-                                         name=f"{Path(args.dataset).name}/{args.config or 'default'}",
-                                         progress=not args.json, max_memory_mb=args.max_memory_mb)
-    for f in args.files:
-        rows.append(stats.corpus_statistics(stats.iter_text_file(f, args.text_column), Path(f).name,
-                                            tokenizer, progress=not args.json, max_memory_mb=args.max_memory_mb))
-    if not rows:
-        raise LeanerDataError("stats: nothing to measure; give files, --data-dir or --dataset")
-    text = stats.to_json(rows) if args.json else stats.format_table(rows)
-    print(text)
-    if args.output:
-        Path(args.output).write_text(stats.to_json(rows))
-    return 0
-
-
-# -------------------------------------------------------------------------------------------- quickstart
-
-
-def cmd_quickstart(args) -> int:
-    """The main job on the embedded default: the sample corpus, published and measured."""
-    from .data import stats
-    from .data.publish import publish_corpus
-    from .data.release import NATURAL_GENRES
-    from .sample_data import SAMPLE_DIR
-    from .tokenizer import train_tokenizer
-
-    data_dir = Path(args.data_dir) if args.data_dir else SAMPLE_DIR
-    out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
-    summary = []
-    print(f"[1/4] publishing the LEANER corpora from {data_dir} to {out / 'datasets'}")
-    for name in ("leaner-pretrain", "leaner-glue", "leaner-eval", "leaner-instruct"):
-        t0 = time.time()
-        report = publish_corpus(name, out / "datasets", data_dir=data_dir, on_corrupt="warn", progress=False)
-        built = [r for r in report.results if r.status != "skipped"]
-        rows = sum(sum(r.splits.values()) for r in built)
-        summary.append((f"publish {name}", f"{len(built)} configs, {rows:,} rows", f"{time.time() - t0:.1f}s"))
-
-    print("[2/4] training a 2,000-token byte-level BPE tokenizer on the LEANER training text")
-    t0 = time.time()
-    from .data.corpora import load_leaner
-
-    train = load_leaner("leaner-pretrain", f"leaner-{args.size}-all", data_dir=data_dir, split="train")
-    tokenizer = train_tokenizer(iter(train["text"]), "clm", vocab_size=args.vocab_size)
-    tokenizer.save_pretrained(out / "tokenizer")
-    summary.append(("tokenizer", f"{len(tokenizer):,} tokens -> {out / 'tokenizer'}", f"{time.time() - t0:.1f}s"))
-
-    print(f"[3/4] LEANER vs ORIGINAL statistics on the same documents ({args.size} {args.split})")
-    t0 = time.time()
-    rows = stats.release_statistics(data_dir, args.size, args.split, NATURAL_GENRES, tokenizer, progress=False)
-    (out / "statistics.json").write_text(stats.to_json(rows))
-    summary.append(("statistics", f"{len(rows)} rows -> {out / 'statistics.json'}", f"{time.time() - t0:.1f}s"))
-    print()
-    print(stats.format_table(rows))
-
-    from .train.experiment import STRATEGIES, format_curriculum_table, run_curriculum_experiment
-    from .train.pretrain import PretrainArguments
-
-    print(f"\n[4/4] pretraining a tiny {args.arch} ({args.model_size}) for {args.steps} steps: iterative curriculum "
-          "next to a full-random baseline")
-    t0 = time.time()
-    pargs = PretrainArguments(arch=args.arch, size=args.model_size, data=str(data_dir), data_config=f"leaner-{args.size}-all",
-                              block_size=args.block_size, max_eval_documents=100)
-    iterative = next(n for n, s in STRATEGIES.items() if s.pacing == "iterative" and s.difficulty == args.curriculum)
-    strategies = ("baseline (full random)", iterative)
-    result = run_curriculum_experiment(pargs, out / "pretrain", steps=args.steps, eval_every=max(10, args.steps // 20),
-                                       batch_size=8, strategies=strategies)
-    summary.append(("pretraining", f"{len(strategies)} runs x {args.steps} steps -> {out / 'pretrain'}",
-                    f"{time.time() - t0:.1f}s"))
-    print()
-    print(format_curriculum_table(result))
-    print(f"loss curves: {out / 'pretrain' / 'curriculum_curves.png'}")
-    print()
-    print(text_table(("step", "result", "time"), summary))
-    return 0
-
-
-def cmd_pretrain(argv: list[str]) -> int:
-    """``hf-leaner pretrain [PretrainArguments] [CurriculumConfig / TrainingArguments flags]``."""
-    from transformers import HfArgumentParser
-
-    from .curriculum import CurriculumConfig
-    from .train.pretrain import PretrainArguments, pretrain
-
-    parser = HfArgumentParser((PretrainArguments, CurriculumConfig), prog="hf-leaner pretrain")
-    if not any(a.startswith("--output_dir") for a in argv):
-        argv = argv + ["--output_dir", "outputs/pretrain"]
-    pargs, args = parser.parse_args_into_dataclasses(args=argv)
-    resume = args.resume_from_checkpoint
-    summary = pretrain(pargs, args, resume_from_checkpoint=resume if resume not in (None, "False") else None)
-    trainer = summary.pop("trainer")
-    trainer.accelerator.end_training()  # several processes: tear the process group down cleanly
-    if trainer.is_world_process_zero():
-        rows = [("model", f"{pargs.arch} {pargs.size} ({summary['non_embedding_parameters']:,} non-embedding params)"),
-                ("curriculum", f"{args.difficulty} / {args.pacing}, {len(summary['curriculum'])} stage(s), "
-                               f"final fraction {summary['curriculum'][-1]['fraction']:.2f}"),
-                ("steps / tokens", f"{summary['steps']:,} / {summary['tokens_seen']:,}")]
-        rows += [(k.replace("eval_", "val ").replace("_", " "), f"{v:.4f}") for k, v in sorted(summary["eval"].items())]
-        rows += [("time", f"{summary['seconds']:.0f}s"), ("saved", args.output_dir),
-                 ("loss curve", str(Path(args.output_dir) / "loss_curve.png"))]
-        print()
-        print(text_table(("", ""), rows))
-    return 0
-
-
-def cmd_experiment(args) -> int:
-    from .train.experiment import (QUICK, STRATEGIES, format_curriculum_table, format_leaner_table,
-                                   run_curriculum_experiment, run_leaner_vs_original)
-    from .train.pretrain import PretrainArguments
-
-    pargs = PretrainArguments(arch=args.arch, size=args.size, data=args.data, data_config=args.data_config,
-                              block_size=args.block_size, vocab_size=args.vocab_size,
-                              max_eval_documents=args.max_eval_documents)
-    strategies = tuple(args.strategies) if args.strategies else (QUICK if args.quick else tuple(STRATEGIES))
-    common = dict(steps=args.steps, seed=args.seed, batch_size=args.batch_size, lr=args.learning_rate,
-                  eval_every=args.eval_every)
-    result = run_curriculum_experiment(pargs, args.output, strategies=strategies, patience=args.patience,
-                                       threshold=args.threshold, **common)
-    print("\nEXP3: curriculum strategies, same steps, schedule and seed\n")
-    print(format_curriculum_table(result))
-    print(f"plot: {Path(args.output) / 'curriculum_curves.png'}")
-    if not args.skip_leaner_vs_original:
-        lvo = run_leaner_vs_original(pargs, args.output, **common)
-        print("\nLEANER vs ORIGINAL pretraining at an equal token budget\n")
-        print(format_leaner_table(lvo))
-        print(f"plot: {Path(args.output) / 'leaner_vs_original.png'}")
-    return 0
-
-
-def cmd_train_tokenizer(args) -> int:
-    from .tokenizer import compare_tokenizers, train_tokenizer
-    from .train.pretrain import PretrainArguments, load_corpus
-
-    corpus = load_corpus(PretrainArguments(data=args.data, data_config=args.data_config))
-    t0 = time.time()
-    tok = train_tokenizer(iter(corpus["train"][args.text_column]), args.family, vocab_size=args.vocab_size)
-    tok.save_pretrained(args.output)
-    print(f"trained {args.family} tokenizer, {len(tok):,} tokens, in {time.time() - t0:.1f}s -> {args.output}")
-    split = "validation" if "validation" in corpus else "train"
-    toks = {"trained": tok, **{Path(p).name: _load_tokenizer(p) for p in args.compare or []}}
-    rows = compare_tokenizers(toks, list(corpus[split][args.text_column]))
-    print(f"\non the {split} split:")
-    print(text_table(("tokenizer", "vocab", "tokens", "tokens/word", "vocab used"),
-                     [(r["tokenizer"], f"{r['vocab']:,}", f"{r['tokens']:,}", f"{r['tokens_per_word']:.3f}",
-                   f"{r['vocab_used']:,}") for r in rows]))
-    return 0
-
-
-def cmd_push_model(args) -> int:
-    from .hub.model_card import push_model
-
-    print(f"pushed: {push_model(args.folder, args.repo, private=args.private)}")
-    return 0
-
-
-def cmd_local_hub(args) -> int:
-    from .hub.local_hub import serve
-
-    serve(args.root, args.host, args.port)
-    return 0
+VOCAB = at_least(300, "a byte-level BPE holds its 256 byte tokens and special tokens")
 
 
 # ------------------------------------------------------------------------------------------------- parser
+# One spelling per concept (flag() adds the --a-b twin of every --a_b): --data (alias --data-dir) for the
+# input corpus, --output_dir (aliases --output, --output-dir), --model_size (alias --size where --size
+# means the model) and --corpus_size (alias --size where it has meant 10M/100M).
+
+
+def add_build_dataset(sub) -> None:
+    b = sub.add_parser("build-dataset", help="build a LEANER corpus into Parquet + dataset card (and push it)")
+    b.add_argument("name", choices=[*CORPORA, "all"])
+    flag(b, "--data", "--data_dir", type=release_dir,
+         help="local copy in the release layout (default: the Hub dataset EmpathYang/TinyHelen)")
+    flag(b, "--output_dir", "--output", required=True, type=writable_output, help="folder to write OUTPUT/<name>/ into")
+    b.add_argument("--configs", nargs="+", help="only these configs (default: all that have source files)")
+    flag(b, "--on_corrupt", choices=["raise", "warn"], default="raise",
+         help="a truncated .zst shard: stop (default) or keep its complete lines and note it in the card")
+    flag(b, "--max_shard_size", default="500MB", type=byte_size)
+    flag(b, "--push_to_hub", "--repo", metavar="REPO", type=repo_id, help="also push the folder to this Hub dataset repo")
+    b.add_argument("--private", action="store_true", default=None)
+    b.set_defaults(func=cmd_build_dataset, check=check_build_dataset)
+
+
+def add_stats(sub) -> None:
+    s = sub.add_parser("stats", help="corpus statistics: words, tokens, vocabulary, n-gram entropy, ...")
+    s.add_argument("files", nargs="*", type=existing_file, help=".txt (blank-line separated docs) or .jsonl/.json[.zst]")
+    flag(s, "--data", "--data_dir", type=release_dir, help="a release copy: LEANER vs ORIGINAL per genre, same documents")
+    flag(s, "--corpus_size", "--size", choices=SIZES, default="10M", help="with --data: the 10M or 100M corpus")
+    s.add_argument("--split", default=None, choices=SPLITS, help="split (default validation for --data)")
+    s.add_argument("--genres", nargs="+", choices=GENRES)
+    s.add_argument("--unpaired", action="store_true", help="with --data: count every document, paired or not")
+    s.add_argument("--dataset", type=folder_or_hub_id, help="a published folder or Hub dataset, read with load_dataset")
+    s.add_argument("--config", help="with --dataset: its config")
+    flag(s, "--text_column", default="text", help="the text column / JSON field")
+    s.add_argument("--by", default="genre", help="with --dataset: one row per value of this column")
+    s.add_argument("--tokenizer", type=folder_or_hub_id, help="tokenizer folder or Hub id for the token columns")
+    s.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    flag(s, "--max_memory_mb", type=positive_int, default=4096,
+         help="memory for the n-gram tables; past it they spill to a temporary folder (same result)")
+    flag(s, "--output_json", "--output", help="also write the JSON to this file")
+    flag(s, "--on_corrupt", choices=["raise", "warn"], default="warn",
+         help="a truncated .zst file: keep its complete lines and say so (default), or stop")
+    s.set_defaults(func=cmd_stats, check=check_stats)
+
+
+def add_quickstart(sub) -> None:
+    q = sub.add_parser("quickstart", help="the main job on the embedded sample corpus (CPU, offline)")
+    flag(q, "--output_dir", "--output", default="outputs/quickstart", type=writable_output)
+    flag(q, "--data", "--data_dir", type=release_dir, help="a release copy instead of the embedded sample")
+    flag(q, "--corpus_size", "--size", choices=SIZES, default="10M")
+    q.add_argument("--split", default="validation", choices=SPLITS)
+    flag(q, "--vocab_size", type=VOCAB, default=2000)
+    q.add_argument("--arch", default="llama", choices=ARCHITECTURES)
+    flag(q, "--model_size", default="1M", type=model_size, help="non-embedding parameters: 1M, 500K, 14M, ...")
+    q.add_argument("--curriculum", default="sentence_length",
+                   choices=["random", "sentence_length", "self_loss", "lm_loss"], help="the iterative curriculum's scorer")
+    q.add_argument("--steps", type=positive_int, default=200)
+    flag(q, "--block_size", type=at_least(8, "tokens per training block"), default=128)
+    q.set_defaults(func=cmd_quickstart)
+
+
+def add_experiment(sub) -> None:
+    e = sub.add_parser("experiment", help="reproduce the paper's curriculum experiment at CPU scale")
+    e.add_argument("which", choices=["curriculum"])
+    flag(e, "--data", "--data_dir", default="sample", help="'sample', a release copy or a published corpus folder")
+    flag(e, "--data_config", default="leaner-10M-all")
+    e.add_argument("--arch", default="llama", choices=ARCHITECTURES)
+    flag(e, "--model_size", "--size", default="1M", type=model_size)
+    e.add_argument("--steps", type=positive_int, default=300)
+    flag(e, "--batch_size", type=positive_int, default=16)
+    flag(e, "--block_size", type=at_least(8, "tokens per training block"), default=128)
+    flag(e, "--learning_rate", type=positive_float, default=3e-3)
+    flag(e, "--eval_every", type=positive_int, default=20)
+    e.add_argument("--patience", type=positive_int, default=1)
+    e.add_argument("--threshold", type=nonnegative_float, default=0.0,
+                   help="iterative: a smaller eval-loss drop is no improvement")
+    flag(e, "--vocab_size", type=VOCAB, default=2000)
+    flag(e, "--max_eval_documents", type=positive_int, default=100, help="per genre")
+    e.add_argument("--seed", type=nonnegative_int, default=42)
+    e.add_argument("--strategies", nargs="+", type=choice_list(strategy_names(), "strategy"),
+                   help="names from the strategy table (default: all)")
+    e.add_argument("--quick", action="store_true", help="only the baseline and the iterative sentence-length curriculum")
+    flag(e, "--skip_leaner_vs_original", action="store_true")
+    flag(e, "--output_dir", "--output", default="outputs/experiment", type=writable_output)
+    e.set_defaults(func=cmd_experiment, check=check_experiment)
+
+
+def add_train_tokenizer(sub) -> None:
+    t = sub.add_parser("train-tokenizer", help="train a byte-level BPE tokenizer; compare it with others")
+    flag(t, "--data", "--data_dir", default="sample")
+    flag(t, "--data_config", default="leaner-10M-all")
+    flag(t, "--text_column", default="text")
+    t.add_argument("--family", default="clm", choices=["clm", "mlm", "plm", *ARCHITECTURES])
+    flag(t, "--vocab_size", type=VOCAB, default=2000)
+    flag(t, "--output_dir", "--output", required=True, type=writable_output)
+    t.add_argument("--compare", nargs="+", type=folder_or_hub_id,
+                   help="tokenizer folders to compare with (e.g. the release's gpt-2K)")
+    t.set_defaults(func=cmd_train_tokenizer, check=check_train_tokenizer)
+
+
+def add_push_model(sub) -> None:
+    m = sub.add_parser("push-model", help="push a folder written by `pretrain` (card with eval results included)")
+    m.add_argument("folder", type=existing_dir)
+    flag(m, "--repo", "--push_to_hub", required=True, type=repo_id, help="the Hub model repo, owner/name")
+    m.add_argument("--private", action="store_true", default=None)
+    m.set_defaults(func=cmd_push_model, check=check_push_model)
+
+
+def add_local_hub(sub) -> None:
+    h = sub.add_parser("local-hub", help="serve a local folder as a Hub endpoint (then set HF_ENDPOINT to it)")
+    h.add_argument("--root", required=True, type=writable_output, help="folder holding models/ and datasets/ repos")
+    h.add_argument("--host", default="127.0.0.1", help="bind address (keep it loopback)")
+    h.add_argument("--port", type=port, default=8765, help="0 picks a free port")
+    flag(h, "--token_env", default="HF_LEANER_HUB_TOKEN",
+         help="environment variable holding the write token (unset: the hub is read-only)")
+    h.set_defaults(func=cmd_local_hub)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="hf-leaner", description="Tiny LMs in a simpler language environment.")
-    sub = p.add_subparsers(dest="command", required=True)
-
-    b = sub.add_parser("build-dataset", help="build a LEANER corpus into Parquet + dataset card (and push it)")
-    b.add_argument("name", choices=["leaner-pretrain", "leaner-glue", "leaner-eval", "leaner-instruct", "all"])
-    b.add_argument("--data-dir", help="local copy in the release layout (default: the Hub dataset EmpathYang/TinyHelen)")
-    b.add_argument("--output", required=True, help="folder to write OUTPUT/<name>/ into")
-    b.add_argument("--configs", nargs="+", help="only these configs (default: all that have source files)")
-    b.add_argument("--on-corrupt", choices=["raise", "warn"], default="raise",
-                   help="a truncated .zst shard: stop (default) or keep its complete lines and note it in the card")
-    b.add_argument("--max-shard-size", default="500MB")
-    b.add_argument("--push-to-hub", metavar="REPO", help="also push the folder to this Hub dataset repo")
-    b.add_argument("--private", action="store_true", default=None)
-    b.set_defaults(func=cmd_build_dataset)
-
-    s = sub.add_parser("stats", help="corpus statistics: words, tokens, vocabulary, n-gram entropy, ...")
-    s.add_argument("files", nargs="*", help=".txt (blank-line separated docs) or .jsonl/.json[.zst] files")
-    s.add_argument("--data-dir", help="a release copy: LEANER vs ORIGINAL per genre, on the same documents")
-    s.add_argument("--size", choices=SIZES, default="10M")
-    s.add_argument("--split", default=None, help=f"split ({', '.join(SPLITS)}; default validation for --data-dir)")
-    s.add_argument("--genres", nargs="+", choices=GENRES)
-    s.add_argument("--unpaired", action="store_true", help="with --data-dir: count every document, paired or not")
-    s.add_argument("--dataset", help="a published folder or Hub dataset, read with load_dataset")
-    s.add_argument("--config")
-    s.add_argument("--text-column", default="text")
-    s.add_argument("--by", default="genre", help="with --dataset: one row per value of this column")
-    s.add_argument("--tokenizer", help="tokenizer folder or Hub id for the token columns")
-    s.add_argument("--json", action="store_true", help="print JSON instead of the table")
-    s.add_argument("--max-memory-mb", type=int, default=4096,
-                   help="memory for the n-gram tables; past it they spill to a temporary folder (same result)")
-    s.add_argument("--output", help="also write the JSON here")
-    s.set_defaults(func=cmd_stats)
-
-    q = sub.add_parser("quickstart", help="the main job on the embedded sample corpus (CPU, offline)")
-    q.add_argument("--output", default="outputs/quickstart")
-    q.add_argument("--data-dir", help="a release copy instead of the embedded sample")
-    q.add_argument("--size", choices=SIZES, default="10M")
-    q.add_argument("--split", default="validation")
-    q.add_argument("--vocab-size", type=int, default=2000)
-    q.add_argument("--arch", default="llama", choices=["llama", "bert", "xlnet", "mamba2"])
-    q.add_argument("--model-size", default="1M")
-    q.add_argument("--curriculum", default="sentence_length",
-                   choices=["random", "sentence_length", "self_loss", "lm_loss"], help="the iterative curriculum's scorer")
-    q.add_argument("--steps", type=int, default=200)
-    q.add_argument("--block-size", type=int, default=128)
-    q.set_defaults(func=cmd_quickstart)
-
+    p = Parser(prog="hf-leaner", description="Tiny LMs in a simpler language environment. --debug (or "
+               "HF_LEANER_DEBUG=1) shows tracebacks.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (add_build_dataset, add_stats, add_quickstart, add_experiment, add_train_tokenizer, add_push_model,
+                add_local_hub):
+        add(sub)
     sub.add_parser("pretrain", help="pretrain a tiny model, with or without a curriculum (--help for all flags)",
                    add_help=False)
-
-    e = sub.add_parser("experiment", help="reproduce the paper's curriculum experiment at CPU scale")
-    e.add_argument("which", choices=["curriculum"])
-    e.add_argument("--data", default="sample", help="'sample', a release copy or a published corpus folder")
-    e.add_argument("--data-config", default="leaner-10M-all")
-    e.add_argument("--arch", default="llama", choices=["llama", "bert", "xlnet", "mamba2"])
-    e.add_argument("--size", default="1M")
-    e.add_argument("--steps", type=int, default=300)
-    e.add_argument("--batch-size", type=int, default=16)
-    e.add_argument("--block-size", type=int, default=128)
-    e.add_argument("--learning-rate", type=float, default=3e-3)
-    e.add_argument("--eval-every", type=int, default=20)
-    e.add_argument("--patience", type=int, default=1)
-    e.add_argument("--threshold", type=float, default=0.0, help="iterative: a smaller eval-loss drop is no improvement")
-    e.add_argument("--vocab-size", type=int, default=2000)
-    e.add_argument("--max-eval-documents", type=int, default=100, help="per genre")
-    e.add_argument("--seed", type=int, default=42)
-    e.add_argument("--strategies", nargs="+", help="names from the strategy table (default: all)")
-    e.add_argument("--quick", action="store_true", help="only the baseline and the iterative sentence-length curriculum")
-    e.add_argument("--skip-leaner-vs-original", action="store_true")
-    e.add_argument("--output", default="outputs/experiment")
-    e.set_defaults(func=cmd_experiment)
-
-    t = sub.add_parser("train-tokenizer", help="train a byte-level BPE tokenizer; compare it with others")
-    t.add_argument("--data", default="sample")
-    t.add_argument("--data-config", default="leaner-10M-all")
-    t.add_argument("--text-column", default="text")
-    t.add_argument("--family", default="clm", choices=["clm", "mlm", "plm", "llama", "bert", "xlnet", "mamba2"])
-    t.add_argument("--vocab-size", type=int, default=2000)
-    t.add_argument("--output", required=True)
-    t.add_argument("--compare", nargs="+", help="tokenizer folders to compare with (e.g. the release's gpt-2K)")
-    t.set_defaults(func=cmd_train_tokenizer)
-
-    m = sub.add_parser("push-model", help="push a folder written by `pretrain` (card with eval results included)")
-    m.add_argument("folder")
-    m.add_argument("--repo", required=True)
-    m.add_argument("--private", action="store_true", default=None)
-    m.set_defaults(func=cmd_push_model)
-
-    h = sub.add_parser("local-hub", help="serve a local folder as a Hub endpoint (then set HF_ENDPOINT to it)")
-    h.add_argument("--root", required=True, help="folder holding models/ and datasets/ repos")
-    h.add_argument("--host", default="127.0.0.1", help="bind address (keep it loopback)")
-    h.add_argument("--port", type=int, default=8765, help="0 picks a free port")
-    h.set_defaults(func=cmd_local_hub)
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    argv = sys.argv[1:] if argv is None else argv
+# --------------------------------------------------------------------------------------------------- main
+
+
+def run(argv: list[str], progress: bool) -> int:
     if argv[:1] == ["pretrain"]:  # its flags are TrainingArguments': HfArgumentParser parses them
-        try:
-            return cmd_pretrain(argv[1:])
-        except LeanerDataError as e:
-            print(f"hf-leaner: error: {e}", file=sys.stderr)
-            return 2
+        return cmd_pretrain(argv[1:])
     args = build_parser().parse_args(argv)
-    if getattr(args, "command", None) == "stats" and args.split is None:
-        args.split = "validation" if args.data_dir else None
+    args.progress = progress
+    if getattr(args, "check", None):
+        args.check(args)  # contradictions and cross-flag checks: still before any heavy import or output
+    return args.func(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Expected errors end in one line ``hf-leaner: error: ...`` (exit 2 for bad input, 1 for a failure)."""
+    debug, argv = debug_requested(sys.argv[1:] if argv is None else list(argv))
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    warnings.formatwarning = format_warning
+    progress = quiet_progress_when_logged()
     try:
-        return args.func(args)
-    except LeanerDataError as e:
-        print(f"hf-leaner: error: {e}", file=sys.stderr)
-        return 2
+        return run(argv, progress)
+    except KeyboardInterrupt:
+        print("hf-leaner: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 -- every error becomes one line unless --debug asks for the traceback
+        if debug:
+            raise
+        return report(e)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from hf_leaner.data.stats import SENTENCE_SPLIT_RE, WORD_RE
+from hf_leaner.data.text_units import WORD_RE, count_sentences
 
 
 @dataclass
@@ -75,7 +75,7 @@ def mean_sentence_length(docs: Documents, trainer) -> np.ndarray:
     out = np.empty(len(docs))
     for i, text in enumerate(docs.texts):
         words = len(WORD_RE.findall(text))
-        sentences = sum(1 for s in SENTENCE_SPLIT_RE.split(text) if WORD_RE.search(s))
+        sentences = count_sentences(text)
         out[i] = words / max(sentences, 1)
     return out
 
@@ -176,7 +176,7 @@ def readability(docs: Documents, trainer) -> np.ndarray:
     out = []
     for text in _texts(docs, "readability"):
         words = WORD_RE.findall(text)
-        sentences = max(sum(1 for s in SENTENCE_SPLIT_RE.split(text) if WORD_RE.search(s)), 1)
+        sentences = max(count_sentences(text), 1)
         per_word = sum(syllables(w) for w in words) / max(len(words), 1)
         out.append(-(206.835 - 1.015 * len(words) / sentences - 84.6 * per_word))
     return np.array(out)

@@ -26,7 +26,7 @@ from hf_leaner import __version__
 from hf_leaner.tables import text_table
 
 from .corpora import builder_class, config_names, get_builder
-from .release import LeanerDataError, MissingSourceError
+from .errors import LeanerDataError, MissingSourceError, SourceWarning
 
 MANIFEST = "build_manifest.json"  # lives in the work folder, not in what is published
 CITATION = """\
@@ -124,7 +124,9 @@ def _publish_config(name, config, folder, work, manifest, data_dir, kwargs, max_
                 raise
             manifest.pop(config, None)
             return ConfigResult(config, "skipped", {}, "no source files")
-    note = "; ".join(str(w.message) for w in caught if "truncated" in str(w.message))
+    note = "; ".join(str(w.message) for w in caught if issubclass(w.category, SourceWarning))
+    for w in caught:  # seen by the card, and by the user now
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     files = _install_config(staging, folder / config, builder.dataset_name)
     info = builder.info
     splits = {s: info.splits[s].num_examples for s in info.splits}
@@ -229,8 +231,11 @@ MIT, as the release. If you use this data, cite the paper:
 def push_folder(folder: Path, repo_id: str, private: bool | None = None, token: str | None = None,
                 endpoint: str | None = None) -> str:
     """Push a published folder to a Hub dataset repo (created if needed); returns the commit URL."""
+    from hf_leaner.hub.upload import check_no_tokens, upload_folder
+
     api = HfApi(token=token, endpoint=endpoint)
+    check_no_tokens(folder, token=api.token)  # before the repo is even created
     api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-    info = api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="dataset",
-                             commit_message=f"Publish {folder.name} with hf-leaner {__version__}")
+    info = upload_folder(api, folder, repo_id, repo_type="dataset",
+                         commit_message=f"Publish {folder.name} with hf-leaner {__version__}")
     return str(info.commit_url) if hasattr(info, "commit_url") else str(info)

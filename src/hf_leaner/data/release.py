@@ -15,7 +15,6 @@ line (or array element) it comes from.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import os
@@ -25,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-import zstandard
+from .errors import LeanerDataError, MissingSourceError, SourceWarning  # noqa: F401  (re-exported: their historic home)
+from .streams import TruncatedStream, iter_lines, read_text
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,8 @@ NATURAL_GENRES = ("web", "book", "wiki", "textbook", "conversation")
 SIZES = ("10M", "100M")
 SPLITS = ("train", "validation", "test")
 VARIANTS = ("leaner", "original")
+# LEANER-Pretrain's config names, {variant}-{size}-{genre or "all"} (light to import: the CLI checks them)
+PRETRAIN_CONFIGS = tuple(f"{v}-{s}-{g}" for v in VARIANTS for s in SIZES for g in ("all",) + GENRES)
 _VARIANT_DIR = {"leaner": "leaner", "original": "ori"}
 # The release's 100M corpus is its 10M folder plus its 100M folder.
 _SIZE_FOLDERS = {"10M": ("10M",), "100M": ("10M", "100M")}
@@ -45,14 +47,6 @@ _SHARD_RE = re.compile(r"^(?P<genre>[a-z]+)(?P<shard>\d{4})\.(?P<ext>jsonl|jsonl
 # the model should learn the content, not a heavy markup.
 CODE_TEMPLATE = "{prompt}\n\n{response}"
 MATH_TEMPLATE = "Problem: {problem}\nSolution:\n{steps}"
-
-
-class LeanerDataError(ValueError):
-    """Bad or missing input data. The message always names the file (and line or field) at fault."""
-
-
-class MissingSourceError(LeanerDataError):
-    """The source has no files for what was asked; the message lists what does exist."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +63,11 @@ class SourceFile:
     @property
     def display(self) -> str:
         return str(self.path)
+
+    @property
+    def relative(self) -> str:
+        """The path inside the release (what a published card may name: no machine paths)."""
+        return f"data/{_VARIANT_DIR[self.variant]}/{self.folder}/{self.split}/{self.path.name}"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -150,64 +149,54 @@ def _check_choice(field: str, value: str, choices) -> None:
 # Reading records
 
 
-def _open_text(path: Path) -> io.TextIOBase:
-    if path.suffix == ".zst":
-        raw = path.open("rb")
-        reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
-        return io.TextIOWrapper(reader, encoding="utf-8")
-    return path.open("r", encoding="utf-8")
-
-
-def iter_records(path: str | os.PathLike, on_corrupt: str = "raise") -> Iterator[tuple[int, object]]:
+def iter_records(path: str | os.PathLike, on_corrupt: str = "raise",
+                 name: str | None = None) -> Iterator[tuple[int, object]]:
     """Yield ``(line_number, record)`` from a ``.jsonl``/``.json`` file, optionally zstd-compressed.
 
     ``.json`` files hold one JSON array; their "line number" is the 1-based element index.
-    A malformed line raises :class:`LeanerDataError` naming file and line. A compressed stream that is
-    cut short raises too, unless ``on_corrupt="warn"``: then the complete lines read before the damage
-    are kept and a warning says how many.
+    A malformed line raises :class:`LeanerDataError` naming file and line (``name``, default the path).
+    A compressed stream that is cut short or corrupt raises too, unless ``on_corrupt="warn"``: then the
+    complete lines read before the damage are kept (an incomplete last line is dropped) and a warning
+    says how many, from which file.
     """
     path = Path(path)
+    name = name or str(path)
     if on_corrupt not in ("raise", "warn"):
         raise LeanerDataError(f"on_corrupt={on_corrupt!r} is not one of raise, warn")
-    is_array = path.name.endswith((".json", ".json.zst"))
-    if not path.is_file():
-        raise LeanerDataError(f"{path}: no such file")
-    if is_array:
-        try:
-            with _open_text(path) as fh:
-                text = fh.read()
-        except zstandard.ZstdError as e:
-            raise LeanerDataError(f"{path}: compressed stream is corrupt or truncated ({e})") from e
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise LeanerDataError(f"{path}:{e.lineno}: malformed JSON ({e.msg}, column {e.colno})") from e
-        if not isinstance(data, list):
-            raise LeanerDataError(f"{path}: expected a JSON array of records, found {type(data).__name__}")
-        yield from enumerate(data, start=1)
+    if path.name.endswith((".json", ".json.zst")):
+        yield from _iter_array(path, name)
         return
-
-    lineno = 0
-    with _open_text(path) as fh:
-        while True:
-            try:
-                line = fh.readline()
-            except (zstandard.ZstdError, UnicodeDecodeError) as e:
-                msg = f"{path}: compressed stream is corrupt or truncated after line {lineno} ({e})"
-                if on_corrupt == "raise":
-                    raise LeanerDataError(msg + "; pass on_corrupt='warn' to keep the complete lines") from e
-                warnings.warn(msg + f"; kept the {lineno} complete lines before it", stacklevel=2)
-                return
-            if not line:
-                return
-            lineno += 1
+    try:
+        for lineno, line in iter_lines(path, name):
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as e:
-                raise LeanerDataError(f"{path}:{lineno}: malformed JSON ({e.msg}, column {e.colno})") from e
+                raise LeanerDataError(f"{name}:{lineno}: malformed JSON ({e.msg}, column {e.colno})") from None
             yield lineno, record
+    except TruncatedStream as e:
+        msg = f"{name}: compressed stream is corrupt or truncated after line {e.lines} ({e.why})"
+        if on_corrupt == "raise":
+            raise LeanerDataError(f"{msg}; use --on-corrupt warn (on_corrupt='warn') to keep its {e.lines:,} "
+                                  "complete lines") from None
+        dropped = f" and dropped an incomplete last line ({len(e.partial):,} bytes)" if e.partial else ""
+        warnings.warn(f"{msg}; kept the {e.lines:,} complete lines before it{dropped}", SourceWarning, stacklevel=2)
+
+
+def _iter_array(path: Path, name: str) -> Iterator[tuple[int, object]]:
+    try:
+        text = read_text(path, name)
+    except TruncatedStream as e:
+        raise LeanerDataError(f"{name}: compressed stream is corrupt or truncated ({e.why}); a JSON array "
+                              "cannot be kept in part: restore the file") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise LeanerDataError(f"{name}:{e.lineno}: malformed JSON ({e.msg}, column {e.colno})") from None
+    if not isinstance(data, list):
+        raise LeanerDataError(f"{name}: expected a JSON array of records, found {type(data).__name__}")
+    yield from enumerate(data, start=1)
 
 
 def count_records(path: str | os.PathLike, on_corrupt: str = "raise") -> int:
@@ -292,8 +281,30 @@ def pretrain_example(rec, sf: SourceFile, lineno: int) -> dict:
 def iter_pretrain_examples(files: list[SourceFile], on_corrupt: str = "raise") -> Iterator[tuple[str, dict]]:
     """``(key, example)`` for every record of ``files``; keys are unique and stable (file:line)."""
     for sf in files:
-        for lineno, rec in iter_records(sf.path, on_corrupt=on_corrupt):
+        rows = 0
+        for lineno, rec in iter_records(sf.path, on_corrupt=on_corrupt, name=sf.relative):
+            rows += 1
             yield f"{sf.variant}/{sf.folder}/{sf.split}/{sf.path.name}:{lineno}", pretrain_example(rec, sf, lineno)
+        if rows == 0:
+            _report_empty(sf)
+
+
+def paired_files(sf: SourceFile) -> list[SourceFile]:
+    """The shards of the other variant (LEANER <-> ORIGINAL) for the same folder, split and genre."""
+    root = sf.path.parents[4]  # ROOT/data/<variant>/<folder>/<split>/<file>
+    other = "original" if sf.variant == "leaner" else "leaner"
+    return [f for f in find_pretrain_files(root, other, "100M", sf.split, (sf.genre,)) if f.folder == sf.folder]
+
+
+def _report_empty(sf: SourceFile) -> None:
+    """An empty shard is fine alone, but not when the same documents have rows in the other variant."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a damaged paired file is reported when it is read itself
+        full = [f for f in paired_files(sf) if next(iter_records(f.path, on_corrupt="warn"), None) is not None]
+    if full:
+        warnings.warn(f"{sf.relative}: no rows, but its paired {full[0].variant.upper()} file {full[0].relative} "
+                      f"has rows: the {sf.variant} {sf.split} split misses those documents", SourceWarning,
+                      stacklevel=2)
 
 
 def fingerprint(paths: list[Path]) -> str:

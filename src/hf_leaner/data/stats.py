@@ -1,14 +1,15 @@
 """Corpus statistics: the paper's evidence that LEANER text is simpler than the original.
 
 For a stream of documents: counts (documents, words, tokens), vocabulary size, type-token ratio,
-mean sentence length, the share of running words outside the 2,000 most frequent, and the Shannon
-entropy of the n-gram distribution for n = 1..4, over words and over tokens.
+mean sentence length, the share of running words outside the 2,000 most frequent English words
+(``share_outside_top_2000``, against a fixed list, as the paper means its 2,000-word vocabulary; the
+share outside the corpus's own 2,000 most frequent words is ``share_outside_corpus_top_2000``), and the
+Shannon entropy of the n-gram distribution for n = 1..4, over words and over tokens.
 
 Definitions (the same everywhere, including the pure-Python reference in ``benchmarks/``):
 
-* a *word* is a maximal run of letters/digits, with inner apostrophes (``don't``), lower-cased;
-* a *sentence* is a stretch of text ended by ``.``, ``!`` or ``?`` followed by white space, or by a
-  line break; only stretches with at least one word count;
+* words, sentences (a real sentence splitter, ``sentencex``) and the fixed common-word list
+  (``wordfreq``) are defined in ``text_units.py``;
 * n-grams do not cross document boundaries;
 * entropy is ``H_n = -sum p(g) log2 p(g)`` over the empirical distribution of n-grams ``g``: **bits**.
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-import re
+import warnings
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -31,9 +32,8 @@ from tqdm.auto import tqdm
 
 from hf_leaner.tables import text_table
 
-WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-SENTENCE_SPLIT_RE = re.compile(r"[.!?]+[\"'”’)\]]*\s+|\n+")
-_HAS_WORD_RE = re.compile(r"[^\W_]")
+from .text_units import WORD_RE, common_english_words, count_sentences, words  # noqa: F401  (WORD_RE: public name)
+
 MAX_N = 4
 TOP_K = 2000
 DEFAULT_MAX_MEMORY_MB = 4096
@@ -246,10 +246,10 @@ class CorpusStatistics:
         ids: list[int] = []
         lengths = []
         for text in texts:
-            words = WORD_RE.findall(text.lower())
-            ids.extend([vocab.setdefault(w, len(vocab)) for w in words])
-            lengths.append(len(words))
-            self.sentences += sum(1 for s in SENTENCE_SPLIT_RE.split(text) if _HAS_WORD_RE.search(s))
+            found = words(text)
+            ids.extend([vocab.setdefault(w, len(vocab)) for w in found])
+            lengths.append(len(found))
+            self.sentences += count_sentences(text)
         self.documents += len(texts)
         self.words.add(ids, lengths)
         if self.tokens is not None:
@@ -267,9 +267,13 @@ class CorpusStatistics:
         return self.tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
 
     def result(self) -> dict:
-        unigram = self.words.counters[0].finalize()
+        dense = self.words.counters[0].counts  # indexed by word id
+        unigram = dense[dense > 0]
         n_words = self.words.total
         top = np.sort(unigram)[::-1][: self.top_k].sum() if unigram.size else 0
+        common = common_english_words(self.top_k)
+        is_common = np.fromiter((w in common for w in self.vocab), dtype=bool, count=len(self.vocab))
+        in_common = int(dense[is_common[: dense.size]].sum())  # ids past dense.size never occurred
         row = {
             "name": self.name,
             "documents": self.documents,
@@ -278,7 +282,8 @@ class CorpusStatistics:
             "vocab_size": int(unigram.size),
             "type_token_ratio": unigram.size / n_words if n_words else 0.0,
             "mean_sentence_length": n_words / self.sentences if self.sentences else 0.0,
-            f"share_outside_top_{self.top_k}": 1 - top / n_words if n_words else 0.0,
+            f"share_outside_top_{self.top_k}": 1 - in_common / n_words if n_words else 0.0,
+            f"share_outside_corpus_top_{self.top_k}": 1 - top / n_words if n_words else 0.0,
         }
         for n, counter in enumerate(self.words.counters, start=1):
             row[f"word_entropy_{n}"] = counter.entropy()
@@ -319,6 +324,7 @@ def release_statistics(data_dir, size: str = "10M", split: str = "validation", g
     With ``paired=True`` only documents present in both variants (same ``hash``) are counted, so the
     two rows of a genre describe the same documents.
     """
+    from .errors import SourceWarning
     from .release import GENRES, find_pretrain_files, iter_pretrain_examples, release_root
 
     root = release_root(data_dir)
@@ -333,6 +339,10 @@ def release_statistics(data_dir, size: str = "10M", split: str = "validation", g
                 continue
             hashes = [{ex["hash"] for _, ex in iter_pretrain_examples(files[v], on_corrupt)} for v in files]
             keep = hashes[0] & hashes[1]
+            if not keep and (hashes[0] or hashes[1]):
+                warnings.warn(f"{genre} {split}: no document pairs between the leaner files ({len(hashes[0]):,} rows) "
+                              f"and the original files ({len(hashes[1]):,} rows); its paired statistics are empty "
+                              "(--unpaired counts every document)", SourceWarning, stacklevel=2)
         for variant, fs in files.items():
             texts = _paired_texts(iter_pretrain_examples(fs, on_corrupt), keep)
             row = corpus_statistics(texts, f"{genre}/{variant}", tokenizer, progress=progress,
@@ -367,32 +377,34 @@ def dataset_statistics(dataset, text_column: str = "text", by: str | None = "gen
                               max_memory_mb=max_memory_mb)]
 
 
-def iter_text_file(path, text_field: str = "text") -> Iterator[str]:
+def iter_text_file(path, text_column: str = "text", on_corrupt: str = "raise") -> Iterator[str]:
     """Documents of a plain file: ``.txt`` (blank-line separated), or ``.jsonl``/``.json`` (optionally ``.zst``)."""
     from pathlib import Path
 
     from .release import LeanerDataError, iter_records
+    from .streams import iter_lines
 
     path = Path(path)
     if path.name.endswith((".txt", ".txt.zst")) or path.suffix in ("", ".md"):
-        with path.open(encoding="utf-8") as fh:
-            doc: list[str] = []
-            for line in fh:
-                if line.strip():
-                    doc.append(line)
-                elif doc:
-                    yield "".join(doc)
-                    doc = []
-            if doc:
+        doc: list[str] = []
+        for _, line in iter_lines(path):
+            if line.strip():
+                doc.append(line.rstrip("\r") + "\n")
+            elif doc:
                 yield "".join(doc)
+                doc = []
+        if doc:
+            yield "".join(doc)
         return
-    for lineno, rec in iter_records(path):
+    for lineno, rec in iter_records(path, on_corrupt=on_corrupt):
         if isinstance(rec, str):
             yield rec
-        elif isinstance(rec, dict) and isinstance(rec.get(text_field), str):
-            yield rec[text_field]
+        elif isinstance(rec, dict) and isinstance(rec.get(text_column), str):
+            yield rec[text_column]
         else:
-            raise LeanerDataError(f"{path}:{lineno}: no string field '{text_field}' (use --text-field)")
+            fields = ", ".join(sorted(rec)) if isinstance(rec, dict) else type(rec).__name__
+            raise LeanerDataError(f"{path}:{lineno}: no string field '{text_column}' (fields: {fields}); "
+                                  "name the text field with --text_column")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -413,7 +425,7 @@ def format_table(rows: list[dict]) -> str:
     out = [text_table(head, body, numbers_right=True), ""]
     out.append(f"Hw1..Hw4 / Ht1..Ht4: Shannon entropy of the word / token n-gram distribution, n = 1..4, in bits "
                f"(log base 2). TTR = vocab / words. >2K = share of running words outside the {TOP_K:,} most "
-               "frequent. sent.len = words per sentence.")
+               "frequent English words (wordfreq). sent.len = words per sentence (sentencex).")
     return "\n".join(out)
 
 

@@ -2,122 +2,57 @@
 
 ``huggingface_hub`` (and so ``push_to_hub``, ``snapshot_download``, ``hf_hub_download``,
 ``load_dataset("owner/name")``) talks HTTP to ``HF_ENDPOINT``. Point that at this server and every Hub
-code path of hf-leaner runs unchanged, with repos stored as plain folders::
+code path of hf-leaner runs unchanged, with repos stored as plain folders (``repo_store.py``)::
 
     ROOT/models/<owner>/<name>/...      ROOT/datasets/<owner>/<name>/...
 
-    hf-leaner local-hub --root ./hub --port 8765 &
-    HF_ENDPOINT=http://127.0.0.1:8765 hf-leaner build-dataset leaner-eval --output out --push-to-hub me/leaner-eval
+    HF_LEANER_HUB_TOKEN=secret hf-leaner local-hub --root ./hub --port 8765 &
+    HF_ENDPOINT=http://127.0.0.1:8765 HF_TOKEN=secret hf-leaner build-dataset leaner-eval --output out --push-to-hub me/leaner-eval
 
 It implements the part of the Hub API those calls use: repo creation, repo info with its file list,
 the file tree, ``preupload`` (every file is a regular upload) and ``commit`` (NDJSON, inline base64
-content, deletions), and file ``resolve`` with the headers the download cache needs. One linear
-history per repo; a revision is ``main`` or a commit sha. It is not a security boundary: bind it to
-loopback only.
+content, deletions), and file ``resolve`` with the headers the download cache needs (``Range`` as in
+RFC 9110). One linear history per repo; a revision is ``main`` or a commit sha.
+
+Reads are anonymous. Writes need ``Authorization: Bearer <token>`` with the token the server was started
+with (from an environment variable, never the command line); without one the server is read-only.
+Every bad request gets a 4xx JSON answer ``{"error": ...}``. It binds loopback unless told otherwise.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
+import hmac
 import json
+import os
 import re
-import shutil
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-META = ".local_hub.json"  # per-repo commit log, hidden from listings
-_KINDS = {"models": "model", "datasets": "dataset", "spaces": "space"}
+from .protocol import HttpError, parse_range, validate_card_yaml
+from .repo_store import KINDS, META, LocalHub, RepoError
+
+__all__ = ["LocalHub", "make_server", "serve", "validate_card_yaml", "parse_range"]
+
+TOKEN_ENV = "HF_LEANER_HUB_TOKEN"  # the write token, read from the environment at start
+MAX_BODY = 4 << 30  # a request body larger than this is refused before reading it
+DRAIN_LIMIT = 64 << 20  # an error answer reads up to this much unread body to keep the connection usable
 _API_RE = re.compile(r"^/api/(models|datasets|spaces)/([^/]+)/([^/]+)(?:/(revision|tree|preupload|commit|paths-info)"
                      r"(?:/([^/]+))?(/.*)?)?$")
 _RESOLVE_RE = re.compile(r"^/(?:(datasets|spaces)/)?([^/]+)/([^/]+)/resolve/([^/]+)/(.+)$")
 
 
-class LocalHub:
-    """The repos under ``root``, with a lock so concurrent commits stay consistent."""
-
-    def __init__(self, root: str | Path):
-        self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.lock = threading.Lock()
-
-    def repo_dir(self, kind: str, owner: str, name: str) -> Path:
-        for part in (owner, name):
-            if part in ("", ".", "..") or "/" in part:
-                raise ValueError(f"bad repo id part {part!r}")
-        return self.root / kind / owner / name
-
-    def log(self, repo: Path) -> list[dict]:
-        meta = repo / META
-        return json.loads(meta.read_text()) if meta.is_file() else []
-
-    def head(self, repo: Path) -> str:
-        log = self.log(repo)
-        return log[-1]["sha"] if log else "0" * 40
-
-    def files(self, repo: Path) -> list[Path]:
-        return sorted(p for p in repo.rglob("*") if p.is_file() and p.name != META)
-
-    def create(self, kind: str, owner: str, name: str) -> bool:
-        repo = self.repo_dir(kind, owner, name)
-        with self.lock:
-            if repo.is_dir():
-                return False
-            repo.mkdir(parents=True)
-            self._record(repo, "initial commit")
-            return True
-
-    def commit(self, repo: Path, lines: list[dict]) -> str:
-        with self.lock:
-            summary = "commit"
-            for item in lines:
-                key, value = item.get("key"), item.get("value", {})
-                if key == "header":
-                    summary = value.get("summary") or summary
-                elif key == "file":
-                    target = self._safe(repo, value["path"])
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    content = value.get("content", "")
-                    data = base64.b64decode(content) if value.get("encoding") == "base64" else content.encode()
-                    tmp = target.with_name(target.name + ".part")
-                    tmp.write_bytes(data)
-                    tmp.replace(target)
-                elif key == "deletedFile":
-                    self._safe(repo, value["path"]).unlink(missing_ok=True)
-                elif key == "deletedFolder":
-                    shutil.rmtree(self._safe(repo, value["path"]), ignore_errors=True)
-                else:
-                    raise ValueError(f"unsupported commit operation {key!r} (LFS uploads are not served here)")
-            return self._record(repo, summary)
-
-    def _record(self, repo: Path, summary: str) -> str:
-        h = hashlib.sha1(self.head(repo).encode())
-        for f in self.files(repo):
-            h.update(str(f.relative_to(repo)).encode() + b"\0" + hashlib.sha1(f.read_bytes()).digest())
-        h.update(f"{summary}{time.time_ns()}".encode())
-        log = self.log(repo) + [{"sha": h.hexdigest(), "summary": summary, "time": time.time()}]
-        (repo / META).write_text(json.dumps(log))
-        return log[-1]["sha"]
-
-    @staticmethod
-    def _safe(repo: Path, rel: str) -> Path:
-        target = (repo / rel).resolve()
-        if repo.resolve() not in target.parents:
-            raise ValueError(f"path {rel!r} escapes the repo")
-        return target
-
-
 class _Handler(BaseHTTPRequestHandler):
     hub: LocalHub
+    token: str | None  # None: read-only
     protocol_version = "HTTP/1.1"
 
     def log_message(self, fmt, *args):  # quiet: tests and CLIs print their own summaries
         pass
 
-    # ------------------------------------------------------------------ helpers
+    # ------------------------------------------------------------------ answers
     def _send(self, status: int, body: bytes = b"", headers: dict | None = None):
         self.send_response(status)
         for k, v in (headers or {}).items():
@@ -130,141 +65,215 @@ class _Handler(BaseHTTPRequestHandler):
     def _json(self, obj, status: int = 200):
         self._send(status, json.dumps(obj).encode(), {"Content-Type": "application/json"})
 
-    def _error(self, status: int, message: str):
+    def _error(self, status: int, message: str, headers: dict | None = None):
+        self._drain()
+        message = message.replace("\r", " ").replace("\n", " ")
         self._send(status, json.dumps({"error": message}).encode(),
-                   {"Content-Type": "application/json", "X-Error-Message": message})
+                   {"Content-Type": "application/json", "X-Error-Message": message[:500], **(headers or {})})
 
+    def send_error(self, code, message=None, explain=None):
+        # the base class answers a malformed request line or header with HTML (or, taking it for HTTP/0.9,
+        # with no status line at all); answer JSON with a status line like the rest
+        self.request_version = self.protocol_version
+        self._error(code, message or self.responses.get(code, ("error",))[0])
+
+    def _handle(self, route):
+        self._body_read = False
+        try:
+            route()
+        except HttpError as e:
+            self._error(e.status, str(e), getattr(e, "headers", None))
+        except RepoError as e:
+            self._error(400, str(e))
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as e:
+            self._error(400, f"bad request: {type(e).__name__}: {e}")
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        except Exception as e:  # a bug of ours: still an answer, never a dropped connection
+            self._error(500, f"internal error: {type(e).__name__}: {e}")
+
+    do_GET = lambda self: self._handle(self._get)  # noqa: E731
+    do_HEAD = do_GET
+    do_POST = lambda self: self._handle(self._post)  # noqa: E731
+
+    def _unsupported(self):
+        self._handle(self._refuse_method)
+
+    do_PUT = do_DELETE = do_PATCH = _unsupported
+
+    def _refuse_method(self):
+        raise HttpError(405, f"{self.command} is not served by the local hub")
+
+    # ------------------------------------------------------------------ request parts
     def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.headers.get("Content-Length") or "0"
+        if not raw.isdigit():
+            raise HttpError(400, f"bad Content-Length {raw!r}")
+        length = int(raw)
+        if length > MAX_BODY:
+            raise HttpError(413, f"request body of {length} bytes is over the {MAX_BODY} limit")
+        self._body_read = True
         return self.rfile.read(length) if length else b""
+
+    def _drain(self):
+        """Before an error answer: read an unread request body, so the connection can serve the next request;
+        close it when the body cannot be read safely (an unread body would be taken for the next request)."""
+        if getattr(self, "_body_read", False) or getattr(self, "headers", None) is None:
+            return
+        raw = self.headers.get("Content-Length") or "0"
+        if raw.isdigit() and int(raw) <= DRAIN_LIMIT:
+            self.rfile.read(int(raw))
+            self._body_read = True
+        else:
+            self.close_connection = True
+
+    def _json_body(self) -> dict:
+        body = json.loads(self._body() or b"{}")
+        if not isinstance(body, dict):
+            raise HttpError(400, f"expected a JSON object, got {type(body).__name__}")
+        return body
+
+    def _require_write(self):
+        if not self.token:
+            raise HttpError(403, f"this local hub is read-only: start it with {TOKEN_ENV} set to allow writes")
+        given = self.headers.get("Authorization", "")
+        if not (given.startswith("Bearer ") and hmac.compare_digest(given[7:].encode(), self.token.encode())):
+            raise HttpError(401, "writes need 'Authorization: Bearer <token>' with the server's token "
+                                 "(set HF_TOKEN for huggingface_hub)")
 
     def _endpoint(self) -> str:
         return f"http://{self.headers.get('Host', '127.0.0.1')}"
 
-    def _repo(self, kind: str, owner: str, name: str) -> Path | None:
+    def _repo(self, kind: str, owner: str, name: str) -> Path:
         repo = self.hub.repo_dir(kind, unquote(owner), unquote(name))
         if not repo.is_dir():
-            self._error(404, f"Repository {owner}/{name} not found")
-            return None
+            raise HttpError(404, f"Repository {owner}/{name} not found")
         return repo
 
-    def _check_revision(self, repo: Path, revision: str | None) -> bool:
+    def _check_revision(self, repo: Path, revision: str | None):
         revision = unquote(revision or "main")
-        if revision in ("main", self.hub.head(repo)):
-            return True
-        self._error(404, f"Revision {revision} not found (this local hub serves main only)")
-        return False
+        if revision not in ("main", self.hub.head(repo)):
+            raise HttpError(404, f"Revision {revision} not found (this local hub serves main only)")
 
-    # ------------------------------------------------------------------ verbs
-    def do_GET(self):
+    # ------------------------------------------------------------------ routes
+    def _get(self):
         url = urlparse(self.path)
         path = unquote(url.path)
         m = _API_RE.match(path)
         if m:
             kind, owner, name, verb, rev, rest = m.groups()
             repo = self._repo(kind, owner, name)
-            if repo is None or not self._check_revision(repo, rev if verb in ("revision", "tree") else None):
-                return
+            self._check_revision(repo, rev if verb in ("revision", "tree") else None)
             if verb in (None, "revision"):
-                return self._json(self._info(kind, repo, f"{owner}/{name}"))
+                return self._json(self._info(repo, f"{owner}/{name}"))
             if verb == "tree":
                 recursive = parse_qs(url.query).get("recursive", ["false"])[0].lower() in ("1", "true")
                 return self._json(self._tree(repo, (rest or "/").strip("/"), recursive))
-            return self._error(405, f"GET not supported on {verb}")
+            raise HttpError(405, f"GET not supported on {verb}")
         m = _RESOLVE_RE.match(path)
         if m:
             prefix, owner, name, rev, rel = m.groups()
             repo = self._repo(prefix or "models", owner, name)
-            if repo is None or not self._check_revision(repo, rev):
-                return
-            try:
-                target = LocalHub._safe(repo, rel)
-            except ValueError as e:
-                return self._error(400, str(e))
-            if not target.is_file() or target.name == META:
-                return self._error(404, f"Entry not found: {rel}")
-            data = target.read_bytes()
-            etag = hashlib.sha1(data).hexdigest()
-            headers = {"Content-Type": "application/octet-stream", "ETag": f'"{etag}"',
-                       "X-Repo-Commit": self.hub.head(repo), "Accept-Ranges": "bytes"}
-            rng = self.headers.get("Range")
-            if rng and rng.startswith("bytes="):
-                start, _, end = rng[6:].partition("-")
-                start = int(start or 0)
-                end = min(int(end) if end else len(data) - 1, len(data) - 1)
-                headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
-                return self._send(206, data[start:end + 1], headers)
-            return self._send(200, data, headers)
+            self._check_revision(repo, rev)
+            return self._file(repo, rel)
         if path == "/api/whoami-v2":
+            self._require_write()
             return self._json({"type": "user", "name": "local", "auth": {"accessToken": {"role": "write"}}})
-        self._error(404, f"not served by the local hub: {path}")
+        raise HttpError(404, f"not served by the local hub: {path}")
 
-    do_HEAD = do_GET
-
-    def do_POST(self):
-        url = urlparse(self.path)
-        path = unquote(url.path)
+    def _file(self, repo: Path, rel: str):
+        target = self.hub.file_path(repo, rel)
+        if not target.is_file():
+            raise HttpError(404, f"Entry not found: {rel}")
+        data = target.read_bytes()
+        headers = {"Content-Type": "application/octet-stream", "ETag": f'"{hashlib.sha1(data).hexdigest()}"',
+                   "X-Repo-Commit": self.hub.head(repo), "Accept-Ranges": "bytes"}
         try:
-            if path == "/api/repos/create":
-                body = json.loads(self._body() or b"{}")
-                kind = (body.get("type") or "model") + "s"
-                owner = body.get("organization") or "local"
-                created = self.hub.create(kind, owner, body["name"])
-                prefix = "" if kind == "models" else f"{kind}/"
-                url_ = f"{self._endpoint()}/{prefix}{owner}/{body['name']}"
-                if not created:
-                    return self._send(409, json.dumps({"error": "You already created this repo", "url": url_}).encode(),
-                                      {"Content-Type": "application/json"})
-                return self._json({"url": url_, "name": f"{owner}/{body['name']}"})
-            if path == "/api/validate-yaml":
-                errors = validate_card_yaml(json.loads(self._body())["content"])
-                if errors:
-                    return self._send(400, json.dumps({"errors": [{"message": e} for e in errors]}).encode(),
-                                      {"Content-Type": "application/json"})
-                return self._json({"warnings": []})
-            m = _API_RE.match(path)
-            if not m:
-                return self._error(404, f"not served by the local hub: {path}")
-            kind, owner, name, verb, rev, _ = m.groups()
-            repo = self._repo(kind, owner, name)
-            if repo is None or not self._check_revision(repo, rev):
-                return
-            if verb == "preupload":
-                files = json.loads(self._body())["files"]
-                return self._json({"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False,
-                                              "oid": None} for f in files]})
-            if verb == "paths-info":
-                body = self._body()
-                form = parse_qs(body.decode()) if body and not body.startswith(b"{") else {}
-                paths = form.get("paths") or json.loads(body or b"{}").get("paths", [])
-                return self._json([e for e in self._tree(repo, "", True) if e["path"] in paths])
-            if verb == "commit":
-                lines = [json.loads(line) for line in self._body().splitlines() if line.strip()]
-                sha = self.hub.commit(repo, lines)
-                prefix = "" if kind == "models" else f"{kind}/"
-                return self._json({"commitUrl": f"{self._endpoint()}/{prefix}{owner}/{name}/commit/{sha}",
-                                   "commitOid": sha, "pullRequestUrl": None})
-            return self._error(405, f"POST not supported on {verb}")
-        except (ValueError, KeyError, json.JSONDecodeError) as e:
-            return self._error(400, f"bad request: {e}")
+            span = parse_range(self.headers.get("Range"), len(data))
+        except HttpError as e:
+            e.headers = {"Content-Range": f"bytes */{len(data)}"}
+            raise
+        if span is None:
+            return self._send(200, data, headers)
+        first, last = span
+        headers["Content-Range"] = f"bytes {first}-{last}/{len(data)}"
+        return self._send(206, data[first:last + 1], headers)
+
+    def _post(self):
+        path = unquote(urlparse(self.path).path)
+        if path == "/api/repos/create":
+            self._require_write()
+            return self._create(self._json_body())
+        if path == "/api/validate-yaml":
+            content = self._json_body().get("content")
+            if not isinstance(content, str):
+                raise HttpError(400, "expected {\"content\": \"<card text>\"}")
+            errors = validate_card_yaml(content)
+            if errors:
+                return self._send(400, json.dumps({"errors": [{"message": e} for e in errors]}).encode(),
+                                  {"Content-Type": "application/json"})
+            return self._json({"warnings": []})
+        m = _API_RE.match(path)
+        if not m:
+            raise HttpError(404, f"not served by the local hub: {path}")
+        kind, owner, name, verb, rev, _ = m.groups()
+        if verb in ("preupload", "commit"):
+            self._require_write()
+        repo = self._repo(kind, owner, name)
+        self._check_revision(repo, rev)
+        if verb == "preupload":
+            files = self._json_body().get("files")
+            if not isinstance(files, list) or not all(isinstance(f, dict) and "path" in f for f in files):
+                raise HttpError(400, "expected {\"files\": [{\"path\": ...}, ...]}")
+            return self._json({"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False,
+                                          "oid": None} for f in files]})
+        if verb == "paths-info":
+            body = self._body()
+            form = parse_qs(body.decode()) if body and not body.startswith(b"{") else {}
+            paths = form.get("paths") or json.loads(body or b"{}").get("paths", [])
+            return self._json([e for e in self._tree(repo, "", True) if e["path"] in paths])
+        if verb == "commit":
+            lines = [json.loads(line) for line in self._body().splitlines() if line.strip()]
+            sha = self.hub.commit(repo, lines)
+            prefix = "" if kind == "models" else f"{kind}/"
+            return self._json({"commitUrl": f"{self._endpoint()}/{prefix}{owner}/{name}/commit/{sha}",
+                               "commitOid": sha, "pullRequestUrl": None})
+        raise HttpError(405, f"POST not supported on {verb}")
+
+    def _create(self, body: dict):
+        rtype = body.get("type") or "model"
+        if rtype not in KINDS:
+            raise HttpError(400, f"repo type {rtype!r} is not one of {', '.join(KINDS)}")
+        owner, name = body.get("organization") or "local", body.get("name")
+        if not isinstance(owner, str) or not isinstance(name, str):
+            raise HttpError(400, "'name' (and 'organization' if given) must be strings")
+        kind = KINDS[rtype]
+        created = self.hub.create(kind, owner, name)
+        prefix = "" if kind == "models" else f"{kind}/"
+        url = f"{self._endpoint()}/{prefix}{owner}/{name}"
+        if not created:
+            return self._send(409, json.dumps({"error": "You already created this repo", "url": url}).encode(),
+                              {"Content-Type": "application/json"})
+        return self._json({"url": url, "name": f"{owner}/{name}"})
 
     # ------------------------------------------------------------------ payloads
-    def _info(self, kind: str, repo: Path, repo_id: str) -> dict:
+    def _info(self, repo: Path, repo_id: str) -> dict:
         log = self.hub.log(repo)
+        stamp = "%Y-%m-%dT%H:%M:%S.000Z"
         return {"id": repo_id, "_id": repo_id, "sha": self.hub.head(repo), "private": False, "disabled": False,
                 "gated": False, "downloads": 0, "likes": 0, "tags": [], "author": repo_id.split("/")[0],
-                "lastModified": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(log[-1]["time"] if log else 0)),
-                "createdAt": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(log[0]["time"] if log else 0)),
+                "lastModified": time.strftime(stamp, time.gmtime(log[-1]["time"] if log else 0)),
+                "createdAt": time.strftime(stamp, time.gmtime(log[0]["time"] if log else 0)),
                 "siblings": [{"rfilename": str(f.relative_to(repo))} for f in self.hub.files(repo)]}
 
     def _tree(self, repo: Path, sub: str, recursive: bool) -> list[dict]:
-        base = LocalHub._safe(repo, sub) if sub else repo
+        base = self.hub.file_path(repo, sub) if sub else repo
         if not base.is_dir():
             return []
         entries = base.rglob("*") if recursive else base.iterdir()
         out = []
         for p in sorted(entries):
-            if p.name == META:
+            if p.name == META or repo not in p.resolve().parents:
                 continue
             rel = str(p.relative_to(repo))
             if p.is_dir():
@@ -276,36 +285,23 @@ class _Handler(BaseHTTPRequestHandler):
         return out
 
 
-def validate_card_yaml(content: str) -> list[str]:
-    """The checks the Hub makes on a card's YAML header that matter for loading: it parses, and each
-    ``configs`` entry names a config and its data files."""
-    import yaml
-
-    if not content.startswith("---"):
-        return []
-    try:
-        meta = yaml.safe_load(content.split("---", 2)[1]) or {}
-    except yaml.YAMLError as e:
-        return [f"YAML header does not parse: {e}"]
-    errors = []
-    for i, cfg in enumerate(meta.get("configs") or []):
-        if not isinstance(cfg, dict) or "config_name" not in cfg:
-            errors.append(f"configs[{i}]: missing config_name")
-        elif "data_files" not in cfg and "data_dir" not in cfg:
-            errors.append(f"configs[{i}] ({cfg['config_name']}): no data_files or data_dir")
-    return errors
-
-
-def make_server(root: str | Path, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
-    """A ready server (call ``serve_forever``); ``port=0`` picks a free port (see ``server_address``)."""
-    handler = type("LocalHubHandler", (_Handler,), {"hub": LocalHub(root)})
+def make_server(root: str | Path, host: str = "127.0.0.1", port: int = 0,
+                token: str | None = None) -> ThreadingHTTPServer:
+    """A ready server (call ``serve_forever``); ``port=0`` picks a free port (see ``server_address``).
+    Without ``token`` it is read-only."""
+    handler = type("LocalHubHandler", (_Handler,), {"hub": LocalHub(root), "token": token or None})
     return ThreadingHTTPServer((host, port), handler)
 
 
-def serve(root: str | Path, host: str = "127.0.0.1", port: int = 8765) -> None:
-    server = make_server(root, host, port)
+def serve(root: str | Path, host: str = "127.0.0.1", port: int = 8765, token_env: str = TOKEN_ENV) -> None:
+    token = os.environ.get(token_env) or None
+    server = make_server(root, host, port, token)
+    where = "loopback only" if host in ("127.0.0.1", "localhost", "::1") else \
+        f"reachable from other machines on {host}: anyone who can reach it can read every repo"
+    access = (f"writes need the token in ${token_env}" if token
+              else f"read-only (set ${token_env} to allow writes)")
     print(f"local hub: serving {Path(root).resolve()} at http://{host}:{server.server_address[1]} "
-          f"(set HF_ENDPOINT to this URL)", flush=True)
+          f"({where}; {access}; set HF_ENDPOINT to this URL)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

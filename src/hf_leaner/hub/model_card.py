@@ -10,6 +10,9 @@ from huggingface_hub import EvalResult, HfApi, ModelCard, ModelCardData
 
 from hf_leaner.models import OBJECTIVE
 
+from .upload import check_no_tokens, upload_folder
+
+PUSH_IGNORE = ["checkpoint-*/**", "runs/**", "*.pt", "*.pth"]  # resumable state stays local
 TEMPLATE = resources.files("hf_leaner.model_cards") / "tiny_lm.md"  # model_cards/ at the repo's top level
 
 
@@ -31,7 +34,7 @@ def write_model_card(output_dir: str | Path, repo_id: str) -> Path:
                       [f"| {name} | {v:.4f} | {min(2.718281828 ** v, 1e9):.2f} |" for name, v in sorted(evals.items())])
     body = TEMPLATE.read_text().format(
         model_name=repo_id.split("/")[-1], repo_id=repo_id, arch=summary["arch"], objective=OBJECTIVE[summary["arch"]].upper(),
-        non_embedding_parameters=summary["non_embedding_parameters"], data=pargs.get("data", "?"),
+        non_embedding_parameters=summary["non_embedding_parameters"], data=_public_name(pargs.get("data", "?")),
         data_config=pargs.get("data_config", "?"), steps=summary["steps"], tokens_seen=summary["tokens_seen"],
         block_size=pargs.get("block_size", "?"), vocab_size=config.get("vocab_size", 0), curriculum=scorer_fraction,
         seconds=summary["seconds"], eval_table=table)
@@ -50,12 +53,19 @@ def write_model_card(output_dir: str | Path, repo_id: str) -> Path:
     return path
 
 
+def _public_name(data: str) -> str:
+    """What a card may say about ``--data``: a Hub id or ``sample`` as given, a local folder by its name only
+    (a card must hold no machine paths)."""
+    return Path(data).name if ("/" in data and Path(data).expanduser().exists()) or data.startswith(("/", ".", "~")) \
+        else data
+
+
 def push_model(output_dir: str | Path, repo_id: str, private: bool | None = None, token: str | None = None) -> str:
     """Push a trained model folder (weights, config, tokenizer, card, loss curve) to a Hub model repo."""
     write_model_card(output_dir, repo_id)
     api = HfApi(token=token)
+    check_no_tokens(output_dir, PUSH_IGNORE, token=api.token)  # before the repo is even created
     api.create_repo(repo_id, private=private, exist_ok=True)
-    info = api.upload_folder(folder_path=str(output_dir), repo_id=repo_id,
-                             ignore_patterns=["checkpoint-*/**", "runs/**", "*.pt", "*.pth"],
-                             commit_message="Upload tiny model trained with hf-leaner")
+    info = upload_folder(api, output_dir, repo_id, ignore_patterns=PUSH_IGNORE,
+                         commit_message="Upload tiny model trained with hf-leaner")
     return str(info.commit_url)

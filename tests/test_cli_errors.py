@@ -1,0 +1,157 @@
+"""Bad command lines and bad input files, tried as a user would: each ends with exit status 2, exactly one
+line on stderr that names the culprit, and nothing written. Run as subprocesses of the installed CLI."""
+
+import shlex
+import subprocess
+
+import pytest
+import zstandard
+from conftest import CLI
+
+# (arguments, text the one error line must contain). {tmp}: a scratch folder holding the inputs below;
+# {sample}: the embedded sample release copy.
+CASES = [
+    # quickstart: every value checked before anything is published
+    ("quickstart --model-size 7Q", "'7Q' is not a model size"),
+    ("quickstart --model_size 0", "--model_size"),
+    ("quickstart --model-size=-1M", "'-1M' is not a model size"),
+    ("quickstart --model-size 1T", "'1T' is not a model size"),
+    ("quickstart --steps 0", "--steps"),
+    ("quickstart --steps abc", "'abc' is not an integer"),
+    ("quickstart --steps 1.5", "'1.5' is not an integer"),
+    ("quickstart --vocab-size 10", "--vocab_size"),
+    ("quickstart --block-size 0", "--block_size"),
+    ("quickstart --arch gpt", "'gpt'"),
+    ("quickstart --curriculum hardest", "'hardest'"),
+    ("quickstart --size 1B", "--corpus_size"),
+    ("quickstart --split dev", "'dev'"),
+    ("quickstart --data-dir {tmp}/missing", "missing: no such folder"),
+    ("quickstart --data {tmp}/good.jsonl", "good.jsonl: is a file, not a folder"),
+    ("quickstart --data {tmp}/folder", "folder: not a TinyHelen release copy"),
+    ("quickstart --output {tmp}/good.jsonl", "good.jsonl: exists and is a file"),
+    ("quickstart --unknown-flag", "--unknown-flag"),
+    # stats
+    ("stats", "nothing to measure"),
+    ("stats {tmp}/missing.jsonl", "missing.jsonl: no such file"),
+    ("stats {tmp}/folder", "folder: is a folder, not a file"),
+    ("stats {tmp}/latin1.txt", "latin1.txt:2: not UTF-8 text"),
+    ("stats {tmp}/binary.jsonl", "binary.jsonl:1: not UTF-8 text"),
+    ("stats {tmp}/bad.jsonl", "bad.jsonl:2: malformed JSON"),
+    ("stats {tmp}/nofield.jsonl", "nofield.jsonl:1: no string field 'text'"),
+    ("stats {tmp}/cut.jsonl.zst --on-corrupt raise", "cut.jsonl.zst: compressed stream is corrupt or truncated"),
+    ("stats --data {sample} --size 5M", "--corpus_size"),
+    ("stats --data {sample} --split dev", "'dev'"),
+    ("stats --data {sample} --genres poetry", "'poetry'"),
+    ("stats --unpaired {tmp}/good.jsonl", "--unpaired"),
+    ("stats --config x {tmp}/good.jsonl", "--config"),
+    ("stats --max-memory-mb 0 {tmp}/good.jsonl", "--max_memory_mb"),
+    ("stats --dataset {tmp}/missingdir", "missingdir: no such folder"),
+    ("stats --tokenizer ./nope {tmp}/good.jsonl", "nope: no such folder"),
+    ("stats --output {tmp}/folder {tmp}/good.jsonl", "--output_json"),
+    ("stats --on-corrupt ignore {tmp}/good.jsonl", "'ignore'"),
+    # build-dataset
+    ("build-dataset", "name"),
+    ("build-dataset leaner-foo --output {tmp}/o", "'leaner-foo'"),
+    ("build-dataset leaner-glue", "--output_dir"),
+    ("build-dataset leaner-glue --output {tmp}/o --data {tmp}/missing", "missing: no such folder"),
+    ("build-dataset leaner-glue --output {tmp}/o --on-corrupt ignore", "'ignore'"),
+    ("build-dataset leaner-glue --output {tmp}/o --max-shard-size 0", "'0' is not a size"),
+    ("build-dataset leaner-glue --output {tmp}/o --push-to-hub bad/id!", "'bad/id!' is not a Hub repo id"),
+    ("build-dataset leaner-glue --output {tmp}/o --push-to-hub ../../x", "'../../x' is not a Hub repo id"),
+    ("build-dataset leaner-glue --output {tmp}/o --private", "--private"),
+    ("build-dataset all --output {tmp}/o --configs cola", "--configs"),
+    ("build-dataset leaner-glue --output {tmp}/o --data {sample} --configs nope", "unknown config(s) nope"),
+    ("build-dataset leaner-glue --output {tmp}/good.jsonl", "good.jsonl: exists and is a file"),
+    # experiment
+    ("experiment", "which"),
+    ("experiment nope", "'nope'"),
+    ("experiment curriculum --strategies foo", "'foo' is not a strategy"),
+    ("experiment curriculum --quick --strategies 'iterative / random'", "--quick"),
+    ("experiment curriculum --eval-every 500 --steps 100", "--eval_every 500"),
+    ("experiment curriculum --learning-rate -1", "--learning_rate"),
+    ("experiment curriculum --learning-rate nan", "'nan' must be > 0"),
+    ("experiment curriculum --data-config leaner-1M-all", "--data_config 'leaner-1M-all'"),
+    ("experiment curriculum --data {tmp}/missing", "--data {tmp}/missing: no such folder"),
+    ("experiment curriculum --size 7Q", "'7Q' is not a model size"),
+    ("experiment curriculum --threshold -0.5", "--threshold"),
+    ("experiment curriculum --seed -1", "--seed"),
+    ("experiment curriculum --batch_size 0", "--batch_size"),
+    # train-tokenizer
+    ("train-tokenizer", "--output_dir"),
+    ("train-tokenizer --output {tmp}/t --family gpt", "'gpt'"),
+    ("train-tokenizer --output {tmp}/t --vocab-size 100", "--vocab_size"),
+    ("train-tokenizer --output {tmp}/t --compare {tmp}/nothere", "nothere: no such folder"),
+    ("train-tokenizer --output {tmp}/t --data-config original-1G-all", "--data_config 'original-1G-all'"),
+    # push-model
+    ("push-model {tmp}/missing --repo me/x", "missing: no such folder"),
+    ("push-model {tmp}/folder --repo me/x", "no hf_leaner_summary.json"),
+    ("push-model {tmp}/folder --repo x--y", "'x--y' is not a Hub repo id"),
+    ("push-model {tmp}/folder --repo noowner", "'noowner' is not a Hub repo id"),
+    ("push-model {tmp}/folder", "--repo"),
+    # local-hub
+    ("local-hub", "--root"),
+    ("local-hub --root {tmp}/r --port 70000", "'70000' is not a TCP port"),
+    ("local-hub --root {tmp}/good.jsonl", "good.jsonl: exists and is a file"),
+    # pretrain: its own flags are checked before transformers is imported
+    ("pretrain --arch gpt2", "'gpt2' is not a model family"),
+    ("pretrain --size 7Q", "'7Q' is not a model size"),
+    ("pretrain --model-size 0K", "'0K' is not a model size"),
+    ("pretrain --data {tmp}/missing", "--data {tmp}/missing: no such folder"),
+    ("pretrain --data_config leaner-10M-poetry", "--data_config 'leaner-10M-poetry'"),
+    ("pretrain --data-config nope", "--data_config 'nope'"),
+    ("pretrain --max_stepz 10", "--max_stepz"),  # a TrainingArguments typo: HfArgumentParser, after its import
+    # top level
+    ("", "COMMAND"),
+    ("nonsense", "'nonsense'"),
+]
+
+
+def _inputs(tmp):
+    (tmp / "folder").mkdir()
+    (tmp / "good.jsonl").write_text('{"text": "A short doc."}\n')
+    (tmp / "latin1.txt").write_bytes("first line\ncaf\xe9 au lait\n".encode("latin-1"))
+    (tmp / "binary.jsonl").write_bytes(bytes(range(128, 256)) * 4)
+    (tmp / "bad.jsonl").write_text('{"text": "ok"}\n{"text": "no end\n')
+    (tmp / "nofield.jsonl").write_text('{"body": "x"}\n')
+    (tmp / "cut.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(b'{"text": "x"}\n' * 5000)[:30])
+
+
+def _snapshot(folder):
+    return sorted((str(p.relative_to(folder)), p.stat().st_size) for p in folder.rglob("*"))
+
+
+def run_case(args: str, tmp, sample_dir):
+    argv = shlex.split(args.format(tmp=tmp, sample=sample_dir))
+    return subprocess.run(CLI + argv, capture_output=True, text=True, timeout=300, cwd=tmp)
+
+
+@pytest.mark.parametrize("args, culprit", CASES)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, sample_dir, args, culprit):
+    _inputs(tmp_path)
+    before = _snapshot(tmp_path)
+    run = run_case(args, tmp_path, sample_dir)
+    assert run.returncode == 2, (run.returncode, run.stderr[-3000:])
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hf-leaner: error: "), run.stderr[-3000:]
+    assert culprit.format(tmp=tmp_path) in lines[0]
+    assert "Traceback" not in run.stderr and run.stdout == ""
+    assert _snapshot(tmp_path) == before
+
+
+def test_debug_shows_the_traceback(tmp_path, sample_dir):
+    _inputs(tmp_path)
+    run = subprocess.run(CLI + ["stats", str(tmp_path / "bad.jsonl"), "--debug"], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode != 0 and "Traceback" in run.stderr and "bad.jsonl:2: malformed JSON" in run.stderr
+
+
+def test_every_multi_word_flag_takes_both_spellings():
+    from hf_leaner.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    for name, command in sub.choices.items():
+        options = {o for a in command._actions for o in a.option_strings}
+        for o in options:
+            if o.startswith("--") and ("_" in o or "-" in o[2:]):
+                assert o.replace("_", "-") in options and "--" + o[2:].replace("-", "_") in options, (name, o)
