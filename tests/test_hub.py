@@ -51,9 +51,9 @@ def test_pushing_again_is_a_new_commit_with_the_same_files(hub, tmp_path, sample
     args = CLI + ["build-dataset", "leaner-glue", "--data-dir", str(sample_dir), "--output", str(tmp_path), "--push-to-hub", "me/glue"]
     first = re.search(r"commit/([0-9a-f]{40})", _run(args, env))[1]
     second = re.search(r"commit/([0-9a-f]{40})", _run(args, env))[1]
-    assert first != second
     log = json.loads((hub["root"] / "datasets/me/glue/.local_hub.json").read_text())
     assert [c["sha"] for c in log][-2:] == [first, second]
+    assert log[-1]["parent"] == first and log[-1]["tree"] == log[-2]["tree"]  # a child commit, the same files
 
 
 def test_bad_card_yaml_is_rejected_by_the_server(hub, tmp_path):

@@ -133,11 +133,14 @@ class LocalHub:
         return summary, writes, deletions
 
     def _record(self, repo: Path, summary: str) -> str:
-        h = hashlib.sha1(self.head(repo).encode())
+        # content-addressed, as git: the parent, the tree and the message decide the sha (no clock)
+        tree = hashlib.sha1()
         for f in self.files(repo):
-            h.update(str(f.relative_to(repo)).encode() + b"\0" + hashlib.sha1(f.read_bytes()).digest())
-        h.update(f"{summary}{time.time_ns()}".encode())
-        log = self.log(repo) + [{"sha": h.hexdigest(), "summary": summary, "time": time.time()}]
+            tree.update(str(f.relative_to(repo)).encode() + b"\0" + hashlib.sha1(f.read_bytes()).digest())
+        parent = self.head(repo)
+        sha = hashlib.sha1(f"{parent}\0{tree.hexdigest()}\0{summary}".encode()).hexdigest()
+        log = self.log(repo) + [{"sha": sha, "parent": parent, "tree": tree.hexdigest(), "summary": summary,
+                                 "time": time.time()}]
         tmp = repo / (META + ".tmp")
         tmp.write_text(json.dumps(log))
         tmp.replace(repo / META)
