@@ -10,6 +10,7 @@ import pytest
 from conftest import CLI, local_hub
 
 TOKEN = "local-test-write-token"  # the server's write token; clients get it as HF_TOKEN
+FAKE_TOKEN = "hf_" + "Q" * 34  # token-shaped, given to `pretrain --hub_token`
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +72,14 @@ def test_pretrained_model_pushes_with_card_and_loads_back_by_repo_id(hub, tmp_pa
     run_dir = tmp_path / "tiny"
     _run(CLI + ["pretrain", "--arch", "llama", "--size", "100K", "--data", str(sample_dir), "--block_size", "32",
                 "--vocab_size", "400", "--max_steps", "6", "--per_device_train_batch_size", "4", "--eval_strategy",
-                "steps", "--eval_steps", "3", "--save_strategy", "no", "--report_to", "none", "--use_cpu",
-                "--disable_tqdm", "true", "--difficulty", "sentence_length", "--output_dir", str(run_dir)], env)
-    out = _run(CLI + ["push-model", str(run_dir), "--repo", "me/tiny-llama"], env)
+                "steps", "--eval_steps", "3", "--report_to", "none", "--use_cpu",
+                "--disable_tqdm", "true", "--difficulty", "sentence_length", "--output_dir", str(run_dir),
+                "--save_strategy", "steps", "--save_steps", "3", "--hub_token", FAKE_TOKEN], env)
+    out = _run(CLI + ["push-model", str(run_dir), "--repo", "me/tiny-llama"], env)  # the run holds no token
     assert "/me/tiny-llama/commit/" in out
+    pushed = [f for f in hub["root"].rglob("*") if f.is_file()]
+    assert any(f.name == "training_args.bin" for f in pushed)
+    assert not [f for f in pushed if FAKE_TOKEN.encode() in f.read_bytes()]  # grep the Hub root
     card = (hub["root"] / "models/me/tiny-llama/README.md").read_text()
     assert "model-index" in card and "LEANER wiki" in card and "non-embedding parameters" in card
     assert str(sample_dir) not in card and str(tmp_path) not in card  # no machine paths on the Hub
