@@ -100,6 +100,11 @@ CASES = [
     ("pretrain --data_config leaner-10M-poetry", "--data_config 'leaner-10M-poetry'"),
     ("pretrain --data-config nope", "--data_config 'nope'"),
     ("pretrain --max_stepz 10", "--max_stepz"),  # a TrainingArguments typo: HfArgumentParser, after its import
+    # flags the curriculum cannot honour: refused by CurriculumConfig before any data is read
+    ("pretrain --train_sampling_strategy group_by_length", "train_sampling_strategy='group_by_length'"),
+    ("pretrain --ignore_data_skip true", "ignore_data_skip=True"),
+    ("pretrain --num_train_epochs 2", "num_train_epochs=2.0 without max_steps"),
+    ("pretrain --pacing sideways", "pacing='sideways'"),
     # top level
     ("", "COMMAND"),
     ("nonsense", "'nonsense'"),
