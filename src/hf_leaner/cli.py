@@ -219,6 +219,83 @@ def cmd_local_hub(args) -> int:
     return 0
 
 
+# ------------------------------------------------------------------- eval-glue / push-results (issue 9)
+
+
+def _csv(kind):
+    return lambda text: [kind(x) for x in text.replace(",", " ").split()]
+
+
+def cmd_eval_glue(args) -> int:
+    from .evaluation.glue import GlueArguments, run_glue
+    from .evaluation.glue_report import format_results
+
+    import datasets
+    import transformers
+
+    transformers.logging.set_verbosity_error()  # the per-cell "newly initialized head" notes are expected
+    transformers.logging.disable_progress_bar()  # one bar over cells instead of one per weight load / map
+    datasets.disable_progress_bars()
+    model = args.model
+    if args.from_scratch not in (None, True):
+        if model:
+            raise LeanerDataError(f"give MODEL ({model}) or --from-scratch CONFIG ({args.from_scratch}), not both")
+        model = args.from_scratch
+    gargs = GlueArguments(model=model, from_scratch=args.from_scratch is not None, data=args.data, tasks=args.tasks,
+                          output_dir=args.output_dir, preset=args.preset, learning_rates=args.learning_rates,
+                          seeds=args.seeds, num_train_epochs=args.num_train_epochs, batch_size=args.batch_size,
+                          max_length=args.max_length, max_train_examples=args.max_train_examples,
+                          average=args.average or "glue", save_models=args.save_models)
+    results = run_glue(gargs)
+    print()
+    print(format_results(results))
+    for task, why in results["missing_train"].items():
+        print(f"not fine-tuned: {task}: {why}")
+    print(f"results: {Path(args.output_dir) / 'results.json'}; predictions: {Path(args.output_dir) / 'predictions'}")
+    return 0
+
+
+def cmd_push_results(args) -> int:
+    from .hub.eval_results import push_results
+
+    print(f"pushed: {push_results(args.run, args.repo, private=args.private)}")
+    return 0
+
+
+def add_eval_glue_parsers(sub) -> None:
+    from .evaluation import TASKS
+
+    g = sub.add_parser("eval-glue", help="fine-tune and score a model on LEANER-GLUE (grid of learning rates x seeds)")
+    g.add_argument("model", nargs="?", help="a folder written by `hf-leaner pretrain`, or a Hub id")
+    g.add_argument("--from-scratch", "--from_scratch", nargs="?", const=True, metavar="CONFIG",
+                   help="the same config and tokenizer with random weights (CONFIG: a model folder or Hub id; "
+                        "bare flag: MODEL's)")
+    g.add_argument("--data", default="sample", help="a TinyHelen release copy folder (default: the embedded sample)")
+    g.add_argument("--tasks", type=_csv(str), default=[t for t in TASKS if t != "wnli"],
+                   help=f"comma-separated, from {','.join(TASKS)} (default: all but wnli)")
+    g.add_argument("--preset", default="cpu", choices=["cpu", "tinyhelen", "babylm"],
+                   help="recipe defaults: cpu (LR 1e-3, 1 seed, 3 epochs, batch 32, length 128), tinyhelen "
+                        "(the paper's scripts), babylm (the BabyLM 2025 pipeline)")
+    g.add_argument("--learning_rates", "--learning-rates", type=_csv(float), help="comma-separated (default: preset's)")
+    g.add_argument("--seeds", type=_csv(int), help="comma-separated (default: preset's)")
+    g.add_argument("--num_train_epochs", "--num-train-epochs", type=float, help="every task (default: preset's per task)")
+    g.add_argument("--batch_size", "--batch-size", type=int)
+    g.add_argument("--max_length", "--max-length", type=int)
+    g.add_argument("--max_train_examples", "--max-train-examples", type=int, help="subsample each train split")
+    g.add_argument("--average", choices=["glue", "babylm"], help="which average to report (default: preset's)")
+    g.add_argument("--save_models", "--save-models", action="store_true", help="keep each fine-tuned model in OUT/models/")
+    g.add_argument("--output_dir", "--output-dir", default="outputs/eval-glue")
+    g.set_defaults(func=cmd_eval_glue)
+
+    r = sub.add_parser("push-results", help="put an eval-glue run's results into a Hub repo's .eval_results and card")
+    r.add_argument("run", help="an eval-glue output folder (holds results.json)")
+    r.add_argument("--repo", required=True)
+    r.add_argument("--private", action="store_true", default=None)
+    r.set_defaults(func=cmd_push_results)
+
+# ------------------------------------------------------------------- end of eval-glue / push-results (issue 9)
+
+
 # ------------------------------------------------------------------------------------------------- parser
 
 
@@ -316,6 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--host", default="127.0.0.1", help="bind address (keep it loopback)")
     h.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     h.set_defaults(func=cmd_local_hub)
+    add_eval_glue_parsers(sub)  # issue 9
     return p
 
 
