@@ -293,6 +293,40 @@ def add_eval_glue_parsers(sub) -> None:
     r.add_argument("--private", action="store_true", default=None)
     r.set_defaults(func=cmd_push_results)
 
+    # `experiment architectures` (EXP1) shares the experiment command's flags and adds its own
+    e = sub.choices["experiment"]
+    next(a for a in e._actions if a.dest == "which").choices.append("architectures")
+    e.add_argument("--families", type=_csv(str), help="architectures: comma-separated (default: llama,bert,xlnet,mamba2)")
+    e.add_argument("--glue_tasks", "--glue-tasks", type=_csv(str), help="architectures: default every task with a train split")
+    e.add_argument("--glue_preset", "--glue-preset", default="cpu", choices=["cpu", "tinyhelen", "babylm"])
+    e.add_argument("--glue_seeds", "--glue-seeds", type=_csv(int), help="architectures: default the preset's")
+    e.add_argument("--glue_epochs", "--glue-epochs", type=float, help="architectures: default the preset's")
+    e.add_argument("--glue_max_train_examples", "--glue-max-train-examples", type=int)
+    run_curriculum = e.get_default("func")
+    e.set_defaults(func=lambda args: (cmd_experiment_architectures if args.which == "architectures" else run_curriculum)(args))
+
+
+def cmd_experiment_architectures(args) -> int:
+    import datasets
+    import transformers
+
+    from .train.experiment_architectures import ArchitecturesArguments, format_architectures, run_architectures
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    datasets.disable_progress_bars()
+    a = ArchitecturesArguments(families=args.families or ["llama", "bert", "xlnet", "mamba2"], size=args.size,
+                               data=args.data, data_config=args.data_config, steps=args.steps, batch_size=args.batch_size,
+                               block_size=args.block_size, learning_rate=args.learning_rate, vocab_size=args.vocab_size,
+                               seed=args.seed, glue_tasks=args.glue_tasks, glue_preset=args.glue_preset,
+                               glue_seeds=args.glue_seeds, glue_epochs=args.glue_epochs,
+                               glue_max_train_examples=args.glue_max_train_examples, output=args.output)
+    result = run_architectures(a)
+    print("\nEXP1: architectures at one parameter budget, LEANER vs ORIGINAL (equal tokens) vs scratch\n")
+    print(format_architectures(result))
+    print(f"plot: {Path(args.output) / 'architectures.png'}; table: {Path(args.output) / 'architectures.md'}")
+    return 0
+
 # ------------------------------------------------------------------- end of eval-glue / push-results (issue 9)
 
 

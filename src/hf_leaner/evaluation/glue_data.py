@@ -55,8 +55,9 @@ def text_fields(ds: Dataset) -> list[str]:
     return [c for c in ds.column_names if c not in ("label", "idx")]
 
 
-def encode(ds: Dataset, tokenizer: PreTrainedTokenizerBase, max_length: int, pad_to: int | None = None) -> Dataset:
-    """``input_ids``/``attention_mask``/``labels``/``length``; ``pad_to`` pads every row to that length (static)."""
+def encode(ds: Dataset, tokenizer: PreTrainedTokenizerBase, max_length: int, static: bool = False) -> Dataset:
+    """``input_ids``/``attention_mask``/``labels``/``length``; ``static`` pads every row to ``max_length``
+    (what ``run_glue`` does with ``--pad_to_max_length``; the benchmark's baseline)."""
     fields = text_fields(ds)
     joiner = None if tokenizer.sep_token else tokenizer.eos_token  # causal tokenizers: A <eos> B
 
@@ -66,7 +67,7 @@ def encode(ds: Dataset, tokenizer: PreTrainedTokenizerBase, max_length: int, pad
         if b is not None and joiner is not None:
             a, b = [f"{x}{joiner}{y}" for x, y in zip(a, b)], None
         enc = tokenizer(a, b, truncation=True, max_length=max_length,
-                        padding="max_length" if pad_to else False)
+                        padding="max_length" if static else False)
         enc["length"] = [len(x) for x in enc["input_ids"]]
         enc["labels"] = rows["label"]
         return enc
