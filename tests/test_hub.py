@@ -118,6 +118,11 @@ def test_glue_classifiers_of_every_family_push_and_load_back_by_repo_id(hub, tmp
     for folder, repo, arch in zip(folders, repos, ("Mamba2", "Llama", "Bert", "XLNet")):
         assert remote[repo][0] == local[folder][0] == f"{arch}ForSequenceClassification"
         assert remote[repo][1] == local[folder][1]  # identical logits, bit for bit
+    # a Hub id is a MODEL eval-glue takes as it is (here: a pushed classifier, fine-tuned further)
+    again = tmp_path / "by-id"
+    _run(CLI + ["eval-glue", "user/tiny-llama-glue-rte", "--tasks", "rte", "--seeds", "2", "--num-train-epochs", "1",
+                "--max-train-examples", "8", "--output-dir", str(again)], env)
+    assert json.loads((again / "results.json").read_text())["tasks"]["rte"]["status"] == "ok"
     # push-results merges into the existing card and results file instead of replacing them
     repo = hub["root"] / "models/user/tiny-mamba2-glue-rte"
     _run([sys.executable, "-c", (

@@ -162,7 +162,9 @@ def run_cell(args: GlueArguments, task: str, lr: float, seed: int, splits, token
                                             "prediction": [float(p) if task in REGRESSION else int(p) for p in pred]}
     if args.save_models:
         folder = Path(args.output_dir) / "models" / f"{task}-lr{lr:g}-seed{seed}"
-        model.config.id2label = None if task in REGRESSION else dict(enumerate(train.features["label"].names))
+        if task not in REGRESSION:  # the card and pipelines show class names, not LABEL_0
+            model.config.id2label = dict(enumerate(train.features["label"].names))
+            model.config.label2id = {v: k for k, v in model.config.id2label.items()}
         trainer.save_model(str(folder))
         (folder / "hf_leaner_glue.json").write_text(json.dumps(
             {"task": task, "learning_rate": lr, "seed": seed, "metrics": record["metrics"],

@@ -48,9 +48,7 @@ def _correlation(fn, p: np.ndarray, y: np.ndarray) -> float:
     """A constant prediction leaves a correlation undefined; it is scored 0 (no relation), not NaN."""
     if np.ptp(p) == 0 or np.ptp(y) == 0:
         return 0.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # near-constant float32 predictions: scipy warns, the value stands
-        x = float(fn(p.astype(float), y.astype(float))[0])
+    x = float(fn(p.astype(float), y.astype(float))[0])
     return x if math.isfinite(x) else 0.0
 
 
@@ -62,18 +60,21 @@ def task_metrics(task: str, labels, predictions) -> dict[str, float]:
     if len(y) != len(p) or len(y) == 0:
         raise ValueError(f"{task}: {len(y)} labels for {len(p)} predictions")
     out = {}
-    for name in METRICS[task]:
-        if name == "accuracy":
-            out[name] = float(accuracy_score(y, p))
-        elif name == "f1":  # GLUE's F1 is the positive class's (label 1: equivalent / duplicate)
-            out[name] = float(f1_score(y, p, pos_label=1, average="binary", zero_division=0.0))
-        elif name == "matthews_correlation":
-            out[name] = float(matthews_corrcoef(y, p))
-        elif name == "pearson":
-            out[name] = _correlation(pearsonr, p, y)
-        elif name == "spearmanr":
-            out[name] = _correlation(spearmanr, p, y)
+    with warnings.catch_warnings():  # one class in a tiny split: sklearn warns, the value is still GLUE's
+        warnings.simplefilter("ignore")
+        for name in METRICS[task]:
+            out[name] = _metric(name, y, p)
     return out
+
+
+def _metric(name: str, y: np.ndarray, p: np.ndarray) -> float:
+    if name == "accuracy":
+        return float(accuracy_score(y, p))
+    if name == "f1":  # GLUE's F1 is the positive class's (label 1: equivalent / duplicate)
+        return float(f1_score(y, p, pos_label=1, average="binary", zero_division=0.0))
+    if name == "matthews_correlation":
+        return float(matthews_corrcoef(y, p))
+    return _correlation(pearsonr if name == "pearson" else spearmanr, p, y)
 
 
 def task_score(task: str, metrics_by_split: dict[str, dict], split: str, kind: str = "glue") -> float | None:

@@ -88,6 +88,7 @@ def _averages(args, tasks: dict, cells_by_task: dict) -> dict:
                 per_seed.append(average(metrics, split, args.average)["value"])
         result[split] = {"best": best["value"], "tasks": best["tasks"],
                          "over_seeds": _mean_std(per_seed) if per_seed else None, "per_seed": per_seed}
+    result["value"] = result.get(SELECTION_SPLIT, {}).get("best")  # the headline: best cells, validation
     return result
 
 
@@ -133,7 +134,7 @@ def format_results(results: dict) -> str:
                              f"{100 * s['mean']:.1f} ± {100 * s['std']:.1f} (n={s['n']})"])
     avg = results["average"]
     for split, a in avg.items():
-        if isinstance(a, dict) and "best" in a and a["best"] is not None:
+        if isinstance(a, dict) and a.get("best") is not None:
             spread = a["over_seeds"]
             body.append(["average", split, avg["kind"], f"{100 * a['best']:.1f}",
                          f"{100 * spread['mean']:.1f} ± {100 * spread['std']:.1f} (n={spread['n']})" if spread else "-"])
