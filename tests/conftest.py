@@ -64,3 +64,26 @@ def local_hub(root: Path, token: str | None = None):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory, sample_dir):
+    """``tiny_model(arch)``: a folder like `hf-leaner pretrain` writes (a 100K-parameter preset with random weights
+    and a 400-token tokenizer trained on the sample), built once per family."""
+    made = {}
+
+    def make(arch: str) -> Path:
+        if arch not in made:
+            from hf_leaner.data.corpora import load_leaner
+            from hf_leaner.models import OBJECTIVE, build_model, make_config
+            from hf_leaner.tokenizer import train_tokenizer
+
+            texts = load_leaner("leaner-pretrain", "leaner-10M-all", data_dir=sample_dir, split="train")["text"]
+            tok = train_tokenizer(iter(texts), OBJECTIVE[arch], vocab_size=400)
+            folder = tmp_path_factory.mktemp(f"tiny-{arch}")
+            build_model(make_config(arch, "100K", len(tok), 128, tok), seed=0).save_pretrained(folder)
+            tok.save_pretrained(folder)
+            made[arch] = folder
+        return made[arch]
+
+    return make

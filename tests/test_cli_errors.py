@@ -84,7 +84,7 @@ CASES = [
     ("train-tokenizer --output {tmp}/t --data-config original-1G-all", "--data_config 'original-1G-all'"),
     # push-model
     ("push-model {tmp}/missing --repo me/x", "missing: no such folder"),
-    ("push-model {tmp}/folder --repo me/x", "no hf_leaner_summary.json"),
+    ("push-model {tmp}/folder --repo me/x", "neither hf_leaner_summary.json nor hf_leaner_glue.json"),
     ("push-model {tmp}/folder --repo x--y", "'x--y' is not a Hub repo id"),
     ("push-model {tmp}/folder --repo noowner", "'noowner' is not a Hub repo id"),
     ("push-model {tmp}/folder", "--repo"),

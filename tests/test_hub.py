@@ -100,3 +100,58 @@ def test_pretrained_model_pushes_with_card_and_loads_back_by_repo_id(hub, tmp_pa
     assert refused.stderr.count("\n") == 1 and "notes.txt: holds a Hub token" in refused.stderr
     assert not (hub["root"] / "models/me/leaky").exists()
     assert not [f for f in hub["root"].rglob("*") if f.is_file() and fake.encode() in f.read_bytes()]
+
+
+LOGITS = ("import json, sys, torch, hf_leaner.mamba2_classifier;"
+          "from transformers import AutoModelForSequenceClassification as M, AutoTokenizer as T;"
+          "out = {};\n"
+          "for src in sys.argv[1:]:\n"
+          "    m, t = M.from_pretrained(src).eval(), T.from_pretrained(src)\n"
+          "    b = t(['A dog ran.', 'The big red ball was on the hill.'], ['It ran.', 'A ball.'], padding=True,"
+          " return_tensors='pt')\n"
+          "    with torch.no_grad(): out[src] = [type(m).__name__, m(**b).logits.tolist()]\n"
+          "print(json.dumps(out))")
+
+
+def test_glue_classifiers_of_every_family_push_and_load_back_by_repo_id(hub, tmp_path, tiny_model):
+    env = {**hub["env"], "TOKENIZERS_PARALLELISM": "false"}
+    folders, repos = [], []
+    for arch in ("mamba2", "llama", "bert", "xlnet"):
+        out = tmp_path / arch
+        tasks = "rte,cola" if arch == "mamba2" else "rte"
+        _run(CLI + ["eval-glue", str(tiny_model(arch)), "--tasks", tasks, "--seeds", "1", "--num-train-epochs", "1",
+                    "--max-train-examples", "8", "--save-models", "--output-dir", str(out)], env)
+        folders.append(str(out / "models" / "rte-lr0.001-seed1"))
+        repos.append(f"user/tiny-{arch}-glue-rte")
+        assert "/commit/" in _run(CLI + ["push-model", folders[-1], "--repo", repos[-1]], env)
+    local, remote = (json.loads(_run([sys.executable, "-c", LOGITS, *srcs], env).strip().splitlines()[-1])
+                     for srcs in (folders, repos))
+    for folder, repo, arch in zip(folders, repos, ("Mamba2", "Llama", "Bert", "XLNet")):
+        assert remote[repo][0] == local[folder][0] == f"{arch}ForSequenceClassification"
+        assert remote[repo][1] == local[folder][1]  # identical logits, bit for bit
+    # a Hub id is a MODEL eval-glue takes as it is (here: a pushed classifier, fine-tuned further)
+    again = tmp_path / "by-id"
+    _run(CLI + ["eval-glue", "user/tiny-llama-glue-rte", "--tasks", "rte", "--seeds", "2", "--num-train-epochs", "1",
+                "--max-train-examples", "8", "--output-dir", str(again)], env)
+    assert json.loads((again / "results.json").read_text())["tasks"]["rte"]["status"] == "ok"
+    # push-results merges into the existing card and results file instead of replacing them
+    repo = hub["root"] / "models/user/tiny-mamba2-glue-rte"
+    _run([sys.executable, "-c", (
+        "from huggingface_hub import HfApi; HfApi().upload_file(path_or_fileobj=b'- dataset: {id: other/bench, "
+        "task_id: t1}\\n  value: 42\\n', path_in_repo='.eval_results/leaner-glue.yaml', repo_id='user/tiny-mamba2-glue-rte')")],
+         env)
+    assert "/commit/" in _run(CLI + ["push-results", str(tmp_path / "mamba2"), "--repo", "user/tiny-mamba2-glue-rte"], env)
+    import yaml
+
+    card = (repo / "README.md").read_text()
+    meta = yaml.safe_load(card.split("---")[1])
+    assert "fine-tuned on LEANER-GLUE RTE" in card and "leaner-glue" in meta["tags"]
+    results = meta["model-index"][0]["results"]
+    configs = {r["dataset"]["config"] for r in results}
+    assert configs == {"rte", "cola"}
+    entries = yaml.safe_load((repo / ".eval_results/leaner-glue.yaml").read_text())
+    ids = {e["dataset"]["task_id"] for e in entries}
+    assert "t1" in ids and "leaner-glue-cola-validation-matthews_correlation" in ids
+    run = json.loads((tmp_path / "mamba2" / "results.json").read_text())
+    mcc = next(e for e in entries if e["dataset"]["task_id"].startswith("leaner-glue-cola"))["value"]
+    assert mcc == round(100 * run["tasks"]["cola"]["validation"]["matthews_correlation"], 2)

@@ -7,14 +7,16 @@ import logging
 import sys
 import warnings
 
-from .cli_args import (ARCHITECTURES, Parser, at_least, byte_size, choice_list, debug_requested, existing_dir,
+from .cli_args import (ARCHITECTURES, Parser, at_least, byte_size, choice_list, csv_list, debug_requested, existing_dir,
                        existing_file, flag, folder_or_hub_id, format_warning, model_size, nonnegative_float,
                        nonnegative_int, port, positive_float, positive_int, quiet_progress_when_logged, release_dir,
                        report, repo_id, strategy_names, writable_output)
 from .commands import (CORPORA, check_build_dataset, check_experiment, check_push_model, check_stats,
                        check_train_tokenizer, cmd_build_dataset, cmd_experiment, cmd_local_hub, cmd_pretrain,
                        cmd_push_model, cmd_quickstart, cmd_stats, cmd_train_tokenizer)
+from .commands_eval import check_eval_glue, cmd_eval_glue, cmd_experiment_architectures, cmd_push_results
 from .data.release import GENRES, SIZES, SPLITS
+from .evaluation import TASKS
 
 VOCAB = at_least(300, "a byte-level BPE holds its 256 byte tokens and special tokens")
 
@@ -79,8 +81,8 @@ def add_quickstart(sub) -> None:
 
 
 def add_experiment(sub) -> None:
-    e = sub.add_parser("experiment", help="reproduce the paper's curriculum experiment at CPU scale")
-    e.add_argument("which", choices=["curriculum"])
+    e = sub.add_parser("experiment", help="the paper's experiments at CPU scale: curriculum (EXP3), architectures (EXP1)")
+    e.add_argument("which", choices=["curriculum", "architectures"])
     flag(e, "--data", "--data_dir", default="sample", help="'sample', a release copy or a published corpus folder")
     flag(e, "--data_config", default="leaner-10M-all")
     e.add_argument("--arch", default="llama", choices=ARCHITECTURES)
@@ -101,7 +103,47 @@ def add_experiment(sub) -> None:
     e.add_argument("--quick", action="store_true", help="only the baseline and the iterative sentence-length curriculum")
     flag(e, "--skip_leaner_vs_original", action="store_true")
     flag(e, "--output_dir", "--output", default="outputs/experiment", type=writable_output)
-    e.set_defaults(func=cmd_experiment, check=check_experiment)
+    # architectures (EXP1): the families, then LEANER-GLUE on every task with a train split
+    e.add_argument("--families", type=csv_list(str, ARCHITECTURES, "model family"),
+                   help="architectures: comma-separated (default: llama,bert,xlnet,mamba2)")
+    flag(e, "--glue_tasks", type=csv_list(str, TASKS, "GLUE task"), help="architectures: default every task with a train split")
+    flag(e, "--glue_preset", default="cpu", choices=["cpu", "tinyhelen", "babylm"])
+    flag(e, "--glue_seeds", type=csv_list(int), help="architectures: default the preset's")
+    flag(e, "--glue_epochs", type=positive_float, help="architectures: default the preset's")
+    flag(e, "--glue_max_train_examples", type=positive_int)
+    e.set_defaults(func=lambda args: (cmd_experiment_architectures if args.which == "architectures"
+                                      else cmd_experiment)(args), check=check_experiment)
+
+
+def add_eval_glue(sub) -> None:
+    g = sub.add_parser("eval-glue", help="fine-tune and score a model on LEANER-GLUE (grid of learning rates x seeds)")
+    g.add_argument("model", nargs="?", help="a folder written by `hf-leaner pretrain`, or a Hub id")
+    flag(g, "--from_scratch", nargs="?", const=True, metavar="CONFIG",
+         help="the same config and tokenizer with random weights (CONFIG: a model folder or Hub id; bare flag: MODEL's)")
+    flag(g, "--data", "--data_dir", default="sample", help="a TinyHelen release copy folder (default: the embedded sample)")
+    g.add_argument("--tasks", type=csv_list(str, TASKS, "GLUE task"), default=[t for t in TASKS if t != "wnli"],
+                   help=f"comma-separated, from {','.join(TASKS)} (default: all but wnli)")
+    g.add_argument("--preset", default="cpu", choices=["cpu", "tinyhelen", "babylm"],
+                   help="recipe defaults: cpu (LR 1e-3, 1 seed, 3 epochs, batch 32, length 128), tinyhelen "
+                        "(the paper's scripts), babylm (the BabyLM 2025 pipeline)")
+    flag(g, "--learning_rates", type=csv_list(positive_float), help="comma-separated (default: preset's)")
+    g.add_argument("--seeds", type=csv_list(int), help="comma-separated (default: preset's)")
+    flag(g, "--num_train_epochs", type=positive_float, help="every task (default: preset's per task)")
+    flag(g, "--batch_size", type=positive_int)
+    flag(g, "--max_length", type=at_least(8, "tokens per example"))
+    flag(g, "--max_train_examples", type=positive_int, help="subsample each train split")
+    g.add_argument("--average", choices=["glue", "babylm"], help="which average to report (default: preset's)")
+    flag(g, "--save_models", action="store_true", help="keep each fine-tuned model in OUT/models/")
+    flag(g, "--output_dir", "--output", default="outputs/eval-glue", type=writable_output)
+    g.set_defaults(func=cmd_eval_glue, check=check_eval_glue)
+
+
+def add_push_results(sub) -> None:
+    r = sub.add_parser("push-results", help="put an eval-glue run's results into a Hub repo's .eval_results and card")
+    r.add_argument("run", type=existing_dir, help="an eval-glue output folder (holds results.json)")
+    r.add_argument("--repo", required=True, type=repo_id)
+    r.add_argument("--private", action="store_true", default=None)
+    r.set_defaults(func=cmd_push_results)
 
 
 def add_train_tokenizer(sub) -> None:
@@ -140,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
                "HF_LEANER_DEBUG=1) shows tracebacks.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_build_dataset, add_stats, add_quickstart, add_experiment, add_train_tokenizer, add_push_model,
-                add_local_hub):
+                add_local_hub, add_eval_glue, add_push_results):
         add(sub)
     sub.add_parser("pretrain", help="pretrain a tiny model, with or without a curriculum (--help for all flags)",
                    add_help=False)

@@ -178,6 +178,23 @@ def choice_list(choices, what: str):
     return check
 
 
+def csv_list(kind, choices=None, what: str = "value"):
+    """A comma-separated list (``1e-3,3e-4``), each item converted by ``kind`` and, with ``choices``, checked."""
+    def parse(text: str) -> list:
+        items = [x for x in text.replace(",", " ").split() if x]
+        if not items:
+            raise argparse.ArgumentTypeError(f"{text!r}: give a comma-separated list")
+        try:
+            values = [kind(x) for x in items]
+        except (ValueError, argparse.ArgumentTypeError) as e:
+            raise argparse.ArgumentTypeError(f"{text!r}: {e}") from None
+        bad = [v for v in values if choices is not None and v not in choices]
+        if bad:
+            raise argparse.ArgumentTypeError(f"{bad[0]!r} is not a {what}; choose from: {', '.join(choices)}")
+        return values
+    return parse
+
+
 def strategy_names() -> tuple[str, ...]:
     """The keys of ``train.experiment.STRATEGIES``, read from its source: importing it pulls in torch
     and transformers (~20 s), too late for a check on the command line."""

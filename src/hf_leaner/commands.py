@@ -260,7 +260,7 @@ def cmd_experiment(args) -> int:
 def check_experiment(args) -> None:
     if args.quick and args.strategies:
         raise UsageError("--quick and --strategies both pick the strategies; give one of them")
-    if args.eval_every > args.steps:
+    if args.which == "curriculum" and args.eval_every > args.steps:
         raise UsageError(f"--eval_every {args.eval_every} is more than --steps {args.steps}: no evaluation would run")
     check_data_source(args.data, args.data_config)
 
@@ -296,9 +296,10 @@ def cmd_push_model(args) -> int:
 
 
 def check_push_model(args) -> None:
-    if not (Path(args.folder) / "hf_leaner_summary.json").is_file():
-        raise UsageError(f"{args.folder}: no hf_leaner_summary.json; push-model takes a folder written by "
-                         "`hf-leaner pretrain`")
+    folder = Path(args.folder)
+    if not ((folder / "hf_leaner_summary.json").is_file() or (folder / "hf_leaner_glue.json").is_file()):
+        raise UsageError(f"{args.folder}: neither hf_leaner_summary.json nor hf_leaner_glue.json; push-model takes "
+                         "a folder written by `hf-leaner pretrain` or by `eval-glue --save_models`")
 
 
 def cmd_local_hub(args) -> int:

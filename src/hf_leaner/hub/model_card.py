@@ -61,8 +61,14 @@ def _public_name(data: str) -> str:
 
 
 def push_model(output_dir: str | Path, repo_id: str, private: bool | None = None, token: str | None = None) -> str:
-    """Push a trained model folder (weights, config, tokenizer, card, loss curve) to a Hub model repo."""
-    write_model_card(output_dir, repo_id)
+    """Push a trained model folder (weights, config, tokenizer, card, loss curve) to a Hub model repo; a GLUE
+    classifier saved by ``eval-glue --save_models`` gets a card with its task's results."""
+    if (Path(output_dir) / "hf_leaner_glue.json").is_file():
+        from hf_leaner.hub.eval_results import write_classifier_card
+
+        write_classifier_card(output_dir, repo_id)
+    else:
+        write_model_card(output_dir, repo_id)
     api = HfApi(token=token)
     check_no_tokens(output_dir, PUSH_IGNORE, token=api.token)  # before the repo is even created
     api.create_repo(repo_id, private=private, exist_ok=True)

@@ -1,0 +1,17 @@
+"""Evaluation stage: LEANER-GLUE fine-tuning (``run_glue``), its metrics and report."""
+
+TASKS = ("cola", "sst2", "mrpc", "qqp", "stsb", "mnli", "qnli", "rte", "wnli")  # GLUE's nine, as LEANER-GLUE has them
+_LAZY = {"GlueArguments": "hf_leaner.evaluation.glue", "run_glue": "hf_leaner.evaluation.glue",
+         "PRESETS": "hf_leaner.evaluation.glue", "task_metrics": "hf_leaner.evaluation.glue_metrics",
+         "average": "hf_leaner.evaluation.glue_metrics"}
+
+
+def __getattr__(name):  # import on first use: the torch/transformers stack loads only when needed
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'hf_leaner.evaluation' has no attribute {name!r}")
+
+
+__all__ = ["TASKS", *_LAZY]

@@ -1,0 +1,108 @@
+"""LEANER-GLUE tasks as tokenized datasets, and the model to fine-tune on them.
+
+``load_task(task, data)`` reads one task's splits from a release copy (``data/leaner/glue/``);
+``encode(ds, tokenizer, task, max_length)`` tokenizes with the tokenizer's own pair encoding;
+``load_classifier(source, ...)`` returns a sequence classifier for a folder written by
+``hf-leaner pretrain``, a Hub id, or (``from_scratch``) the same config with random weights.
+
+Pair tasks use the tokenizer's template when it has a separator (BERT ``[CLS] A [SEP] B [SEP]``,
+XLNet ``A <sep> B <sep> <cls>``); a causal tokenizer has none, so the two texts are joined with its
+EOS token. Nothing is padded here: the collator pads each batch to its longest row (dynamic padding).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from datasets import Dataset, DatasetDict
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedTokenizerBase
+
+import hf_leaner.mamba2_classifier  # noqa: F401  (registers the Mamba2 head with the Auto classes)
+from hf_leaner.data.release import LeanerDataError, MissingSourceError
+from hf_leaner.evaluation import TASKS
+from hf_leaner.evaluation.glue_metrics import REGRESSION
+
+
+def resolve_data(data: str | Path | None) -> Path:
+    """``sample``/None -> the embedded sample; otherwise a release copy holding ``data/leaner/glue``."""
+    from hf_leaner.sample_data import SAMPLE_DIR
+
+    root = SAMPLE_DIR if data in (None, "sample") else Path(data)
+    if not (root / "data" / "leaner" / "glue").is_dir():
+        raise LeanerDataError(f"--data {data}: no data/leaner/glue folder there (give a TinyHelen release copy)")
+    return root
+
+
+def load_task(task: str, data: str | Path | None) -> DatasetDict | None:
+    """The task's splits (``None`` when the release copy has no file for it at all)."""
+    from hf_leaner.data.corpora import load_leaner
+
+    if task not in TASKS:
+        raise LeanerDataError(f"--tasks: unknown task {task!r}; choose from {', '.join(TASKS)}")
+    try:
+        return load_leaner("leaner-glue", task, data_dir=resolve_data(data))
+    except MissingSourceError:
+        return None
+
+
+def labelled_splits(dsd: DatasetDict) -> list[str]:
+    """Every split but train whose labels are real (GLUE's test files carry -1; LEANER-GLUE's carry labels)."""
+    return [s for s in dsd if s != "train" and len(dsd[s]) and min(list(dsd[s]["label"])) >= 0]
+
+
+def text_fields(ds: Dataset) -> list[str]:
+    return [c for c in ds.column_names if c not in ("label", "idx")]
+
+
+def encode(ds: Dataset, tokenizer: PreTrainedTokenizerBase, max_length: int, static: bool = False) -> Dataset:
+    """``input_ids``/``attention_mask``/``labels``/``length``; ``static`` pads every row to ``max_length``
+    (what ``run_glue`` does with ``--pad_to_max_length``; the benchmark's baseline)."""
+    fields = text_fields(ds)
+    joiner = None if tokenizer.sep_token else tokenizer.eos_token  # causal tokenizers: A <eos> B
+
+    def batch(rows):
+        a = rows[fields[0]]
+        b = rows[fields[1]] if len(fields) > 1 else None
+        if b is not None and joiner is not None:
+            a, b = [f"{x}{joiner}{y}" for x, y in zip(a, b)], None
+        enc = tokenizer(a, b, truncation=True, max_length=max_length,
+                        padding="max_length" if static else False)
+        enc["length"] = [len(x) for x in enc["input_ids"]]
+        enc["labels"] = rows["label"]
+        return enc
+
+    return ds.map(batch, batched=True, remove_columns=ds.column_names, desc=None)
+
+
+def load_tokenizer(source: str) -> PreTrainedTokenizerBase:
+    tok = AutoTokenizer.from_pretrained(source)  # a folder or Hub id; never remote code
+    if tok.pad_token is None:  # classification batches need one; a causal tokenizer's EOS serves
+        if tok.eos_token is None:
+            raise LeanerDataError(f"{source}: the tokenizer has neither a pad nor an EOS token")
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+def load_classifier(source: str, task: str, num_labels: int, tokenizer, from_scratch: bool = False,
+                    seed: int = 0) -> torch.nn.Module:
+    """A sequence classifier on ``source``'s weights (or its config with random weights); the head is seeded."""
+    config = AutoConfig.from_pretrained(source, num_labels=num_labels,
+                                        problem_type="regression" if task in REGRESSION else "single_label_classification")
+    config.pad_token_id = tokenizer.pad_token_id  # pooling finds the last non-pad token by it
+    torch.manual_seed(seed)
+    if from_scratch:
+        return AutoModelForSequenceClassification.from_config(config)
+    return AutoModelForSequenceClassification.from_pretrained(source, config=config)
+
+
+def check_source(source: str) -> None:
+    """A clear error for a MODEL that is neither a model folder nor a reachable Hub id."""
+    path = Path(source)
+    if path.exists() and not (path / "config.json").is_file():
+        raise LeanerDataError(f"MODEL {source}: no config.json in that folder (give a folder written by "
+                              "`hf-leaner pretrain` or a Hub id)")
+    try:
+        AutoConfig.from_pretrained(source)
+    except (OSError, ValueError) as e:
+        raise LeanerDataError(f"MODEL {source}: cannot load a config ({str(e).splitlines()[0]})") from None

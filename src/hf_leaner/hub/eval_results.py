@@ -1,0 +1,106 @@
+"""GLUE results on the Hub: the ``.eval_results/*.yaml`` files and the card's ``model-index``, merged, never replaced.
+
+``push_results(run_dir, repo_id)`` reads an ``hf-leaner eval-glue`` output folder (``results.json``)
+and writes each task's metrics twice, because readers differ:
+
+* ``.eval_results/leaner-glue.yaml`` — the Hub's current format (``EvalResultEntry``, one value per
+  task id). Entries already in the file for other task ids are kept; ours replace those with the same id.
+* the card's ``model-index`` (``EvalResult`` via ``metadata_update``) — the legacy format many tools still
+  read. ``metadata_update`` merges: other results and every other card field stay as they were.
+
+``write_classifier_card(folder, repo_id)`` gives a fine-tuned classifier folder (``eval-glue
+--save_models``) its README before ``push-model`` uploads it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from huggingface_hub import (EvalResult, EvalResultEntry, HfApi, ModelCard, ModelCardData, eval_result_entries_to_yaml,
+                             hf_hub_download, metadata_update, parse_eval_result_entries)
+from huggingface_hub.errors import EntryNotFoundError
+
+DATASET_ID = "EmpathYang/TinyHelen"  # LEANER-GLUE ships inside the TinyHelen release
+RESULTS_FILE = ".eval_results/leaner-glue.yaml"
+
+
+def _metric_rows(task: str, metrics_by_split: dict) -> list[tuple[str, str, float]]:
+    return [(split, name, value) for split, metrics in metrics_by_split.items() for name, value in metrics.items()]
+
+
+def task_metrics_from_results(results: dict) -> dict[str, dict[str, dict]]:
+    """``{task: {split: {metric: value}}}`` of the selected (best) cell of every task that was fine-tuned."""
+    out = {}
+    for task, r in results["tasks"].items():
+        if r.get("status") == "ok":
+            out[task] = {split: r[split] for split in r["over_seeds"]}
+    return out
+
+
+def eval_entries(task_metrics: dict, notes: str) -> list[EvalResultEntry]:
+    return [EvalResultEntry(dataset_id=DATASET_ID, task_id=f"leaner-glue-{task}-{split}-{name}",
+                            value=round(100 * value, 2), notes=notes)
+            for task, by_split in task_metrics.items() for split, name, value in _metric_rows(task, by_split)]
+
+
+def model_index_results(task_metrics: dict) -> list[EvalResult]:
+    return [EvalResult(task_type="text-classification", dataset_type=DATASET_ID,
+                       dataset_name=f"LEANER-GLUE {task.upper()}", dataset_config=task, dataset_split=split,
+                       metric_type=name, metric_name=name, metric_value=round(100 * value, 2))
+            for task, by_split in task_metrics.items() for split, name, value in _metric_rows(task, by_split)]
+
+
+def _merged_entries(api: HfApi, repo_id: str, new: list[EvalResultEntry]) -> list[EvalResultEntry]:
+    try:
+        old = parse_eval_result_entries(yaml.safe_load(Path(hf_hub_download(repo_id, RESULTS_FILE, token=api.token))
+                                                       .read_text()) or [])
+    except EntryNotFoundError:
+        old = []
+    ours = {(e.dataset_id, e.task_id) for e in new}
+    return [e for e in old if (e.dataset_id, e.task_id) not in ours] + new
+
+
+def push_results(run_dir: str | Path, repo_id: str, private: bool | None = None, token: str | None = None) -> str:
+    """Merge an eval-glue run's results into ``repo_id`` (created if needed); returns the card commit's URL."""
+    from hf_leaner.data.release import LeanerDataError
+
+    path = Path(run_dir) / "results.json"
+    if not path.is_file():
+        raise LeanerDataError(f"{path}: not found; push-results takes a folder written by `hf-leaner eval-glue`")
+    results = json.loads(path.read_text())
+    metrics = task_metrics_from_results(results)
+    if not metrics:
+        raise LeanerDataError(f"{path}: no fine-tuned task to push (missing train splits: "
+                              f"{', '.join(results.get('missing_train', {})) or 'none'})")
+    notes = (f"LEANER-GLUE fine-tuning with hf-leaner, preset {results['preset']}, "
+             f"{'from scratch' if results['from_scratch'] else 'pretrained'}; best of learning rates "
+             f"{results['learning_rates']} x seeds {results['seeds']}, selected on validation; x100")
+    api = HfApi(token=token)
+    api.create_repo(repo_id, private=private, exist_ok=True)
+    entries = _merged_entries(api, repo_id, eval_entries(metrics, notes))
+    api.upload_file(path_or_fileobj=yaml.safe_dump(eval_result_entries_to_yaml(entries), sort_keys=False).encode(),
+                    path_in_repo=RESULTS_FILE, repo_id=repo_id, commit_message="Add LEANER-GLUE results (.eval_results)")
+    card_data = ModelCardData(model_name=repo_id.split("/")[-1], eval_results=model_index_results(metrics))
+    return metadata_update(repo_id, {"model-index": card_data.to_dict()["model-index"]}, overwrite=True, token=token,
+                           commit_message="Add LEANER-GLUE results (model-index)")
+
+
+def write_classifier_card(folder: str | Path, repo_id: str) -> Path:
+    """README.md for a fine-tuned classifier folder written by ``eval-glue --save_models``."""
+    folder = Path(folder)
+    info = json.loads((folder / "hf_leaner_glue.json").read_text())
+    task = info["task"]
+    metrics = {task: info["metrics"]}
+    rows = "\n".join(f"| {split} | {name} | {100 * v:.2f} |" for split, name, v in _metric_rows(task, info["metrics"]))
+    data = ModelCardData(library_name="transformers", license="mit", language=["en"], model_name=repo_id.split("/")[-1],
+                         tags=["tinyhelen", "leaner", "leaner-glue", task], pipeline_tag="text-classification",
+                         eval_results=model_index_results(metrics))
+    body = (f"# {repo_id.split('/')[-1]}\n\nA tiny model fine-tuned on LEANER-GLUE {task.upper()} with hf-leaner "
+            f"(learning rate {info['learning_rate']:g}, seed {info['seed']}, {info['settings']['epochs']:g} epochs).\n\n"
+            "| split | metric | score (x100) |\n|---|---|---|\n" + rows + "\n\nMamba2 classifiers load with the "
+            "Auto classes once `import hf_leaner.mamba2_classifier` has registered the head.\n")
+    card = ModelCard.from_template(data, template_str="---\n{{ card_data }}\n---\n" + body)
+    card.save(str(folder / "README.md"))
+    return folder / "README.md"

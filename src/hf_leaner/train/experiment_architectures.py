@@ -1,0 +1,143 @@
+"""The paper's architectures experiment (EXP1) at CPU scale: four families, LEANER vs ORIGINAL vs scratch, on GLUE.
+
+    hf-leaner experiment architectures --size 100K --steps 60 --block-size 64 --output outputs/exp1   # minutes, CPU
+    hf-leaner experiment architectures --data /path/TinyHelen --data-config leaner-100M-all --size 14M \
+        --steps 6100 --batch-size 64 --block-size 256 --glue-preset tinyhelen --output exp1-14M          # GPU
+
+For each family (LLaMA, BERT, XLNet, Mamba2) at one non-embedding parameter budget, the same preset is
+pretrained once on LEANER and once on the ORIGINAL text of the same documents, for the same number of
+steps x batch x block tokens (equal tokens), with one tokenizer per family trained on both texts so
+token counts compare; a third model keeps that config with random weights (the from-scratch
+baseline). Each of the three is then fine-tuned on every LEANER-GLUE task that has a train split
+(``run_glue``: resumable cells). Pretraining is skipped when its folder is complete, so a rerun only
+does what is missing. Output: ``architectures.json``, the table (``architectures.md``) and a PNG.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from hf_leaner.curriculum.trainer import CurriculumConfig
+from hf_leaner.evaluation.glue import GlueArguments, run_glue
+from hf_leaner.models import ARCHITECTURES, OBJECTIVE
+from hf_leaner.tables import text_table
+from hf_leaner.train.pretrain import PretrainArguments, load_corpus, pretrain
+
+VARIANTS = ("leaner", "original", "scratch")
+
+
+@dataclass
+class ArchitecturesArguments:
+    families: list[str] = field(default_factory=lambda: list(ARCHITECTURES))
+    size: str = "100K"
+    data: str = "sample"
+    data_config: str = "leaner-10M-all"
+    steps: int = 60
+    batch_size: int = 8
+    block_size: int = 64
+    learning_rate: float = 3e-3
+    vocab_size: int = 2000
+    seed: int = 42
+    glue_tasks: list[str] | None = None  # default: every task with a train split
+    glue_preset: str = "cpu"
+    glue_seeds: list[int] | None = None
+    glue_epochs: float | None = None
+    glue_max_train_examples: int | None = None
+    output: str = "outputs/exp1"
+
+
+def _pretrain_one(a: ArchitecturesArguments, arch: str, variant: str, corpus, tokenizer, out: Path) -> dict:
+    if (out / "hf_leaner_summary.json").is_file():  # done in an earlier run
+        return json.loads((out / "hf_leaner_summary.json").read_text())
+    size_genre = a.data_config.split("-", 1)[1]
+    pargs = PretrainArguments(arch=arch, size=a.size, data=a.data, data_config=f"{variant}-{size_genre}",
+                              vocab_size=a.vocab_size, block_size=a.block_size, max_eval_documents=50)
+    args = CurriculumConfig(output_dir=str(out), max_steps=a.steps, per_device_train_batch_size=a.batch_size,
+                            learning_rate=a.learning_rate, lr_scheduler_type="cosine", warmup_steps=max(1, a.steps // 20),
+                            weight_decay=0.01, pacing="none", difficulty="random", save_strategy="no", report_to=[],
+                            seed=a.seed, disable_tqdm=True, logging_steps=a.steps)  # one log line per run
+    summary = pretrain(pargs, args, corpus=corpus, tokenizer=tokenizer)
+    summary.pop("trainer")
+    return summary
+
+
+def run_architectures(a: ArchitecturesArguments, progress=print) -> dict:
+    from datasets import concatenate_datasets
+
+    from hf_leaner.evaluation.glue_data import load_task
+    from hf_leaner.tokenizer import train_tokenizer
+
+    out = Path(a.output)
+    out.mkdir(parents=True, exist_ok=True)
+    size_genre = a.data_config.split("-", 1)[1]
+    base = PretrainArguments(data=a.data)
+    corpora = {v: load_corpus(replace(base, data_config=f"{v}-{size_genre}")) for v in ("leaner", "original")}
+    tasks = a.glue_tasks or [t for t in ("cola", "sst2", "mrpc", "qqp", "stsb", "mnli", "qnli", "rte")
+                             if (d := load_task(t, a.data)) is not None and "train" in d]
+    rows = {}
+    for arch in a.families:
+        tok_dir = out / arch / "tokenizer"
+        if not (tok_dir / "tokenizer.json").is_file():
+            both = concatenate_datasets([corpora[v]["train"] for v in corpora])
+            train_tokenizer(iter(both["text"]), OBJECTIVE[arch], vocab_size=a.vocab_size,
+                            model_max_length=max(a.block_size, 1024)).save_pretrained(tok_dir)
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(tok_dir)
+        for variant in VARIANTS:
+            progress(f"EXP1: {arch} / {variant}")
+            folder = out / arch / ("leaner" if variant == "scratch" else variant)
+            summary = _pretrain_one(a, arch, "leaner" if variant == "scratch" else variant,
+                                    corpora["leaner" if variant == "scratch" else variant], tokenizer, folder)
+            glue = run_glue(GlueArguments(model=str(folder), from_scratch=variant == "scratch", data=a.data, tasks=tasks,
+                                          preset=a.glue_preset, seeds=a.glue_seeds, num_train_epochs=a.glue_epochs,
+                                          max_train_examples=a.glue_max_train_examples,
+                                          output_dir=str(out / "glue" / f"{arch}-{variant}")))
+            avg = glue["average"].get("validation") or {}
+            rows[f"{arch}/{variant}"] = {
+                "arch": arch, "variant": variant, "non_embedding_parameters": summary["non_embedding_parameters"],
+                "pretrain_tokens": 0 if variant == "scratch" else summary["tokens_seen"],
+                "val_loss": None if variant == "scratch" else summary["eval"].get("eval_loss"),
+                "tasks": avg.get("tasks", {}), "average": avg.get("best"),
+                "average_over_seeds": avg.get("over_seeds")}
+    result = {"rows": rows, "tasks": tasks, "settings": a.__dict__,
+              "average_definition": glue["average"]["definition"] if rows else None}
+    (out / "architectures.json").write_text(json.dumps(result, indent=1))
+    (out / "architectures.md").write_text(format_architectures(result) + "\n")
+    plot_architectures(result, out / "architectures.png")
+    return result
+
+
+def format_architectures(result: dict) -> str:
+    tasks = result["tasks"]
+    body = []
+    for r in result["rows"].values():
+        body.append([r["arch"], r["variant"].upper() if r["variant"] != "scratch" else "scratch",
+                     f"{r['non_embedding_parameters']:,}", f"{r['pretrain_tokens']:,}",
+                     f"{r['val_loss']:.3f}" if r["val_loss"] is not None else "-"]
+                    + [f"{100 * r['tasks'][t]:.1f}" if t in r["tasks"] else "-" for t in tasks]
+                    + [f"{100 * r['average']:.1f}" if r["average"] is not None else "-"])
+    head = ["family", "pretrained on", "non-emb params", "tokens", "val loss"] + tasks + ["average"]
+    return text_table(head, body, numbers_right=True) + f"\nGLUE validation scores x100; average = {result['average_definition']}."
+
+
+def plot_architectures(result: dict, path: Path) -> Path:
+    from hf_leaner.train.plots import plt
+
+    archs = list(dict.fromkeys(r["arch"] for r in result["rows"].values()))
+    fig, ax = plt.subplots(figsize=(7, 4))
+    width = 0.8 / len(VARIANTS)
+    for i, variant in enumerate(VARIANTS):
+        vals = [100 * (result["rows"].get(f"{a}/{variant}", {}).get("average") or 0) for a in archs]
+        ax.bar([x + i * width for x in range(len(archs))], vals, width, label=variant.upper() if variant != "scratch"
+               else "from scratch")
+    ax.set_xticks([x + width for x in range(len(archs))], archs)
+    ax.set_ylabel("LEANER-GLUE validation average (x100)")
+    ax.set_title("EXP1: architectures, pretrained on LEANER vs ORIGINAL vs scratch")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

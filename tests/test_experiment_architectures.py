@@ -1,0 +1,33 @@
+"""`hf-leaner experiment architectures` (EXP1) end to end on the sample, at the smallest setting."""
+
+import json
+import os
+import subprocess
+import sys
+
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+
+
+def test_architectures_experiment_table_plot_and_rerun(tmp_path):
+    out = tmp_path / "exp1"
+    cmd = [sys.executable, "-m", "hf_leaner.cli", "experiment", "architectures", "--families", "llama,mamba2",
+           "--size", "100K", "--steps", "4", "--block-size", "32", "--batch-size", "4", "--vocab-size", "300",
+           "--glue-tasks", "rte", "--glue-epochs", "1", "--output", str(out)]
+    run = subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-4000:]
+    result = json.loads((out / "architectures.json").read_text())
+    rows = result["rows"]
+    assert sorted(rows) == sorted(f"{a}/{v}" for a in ("llama", "mamba2") for v in ("leaner", "original", "scratch"))
+    for arch in ("llama", "mamba2"):
+        # equal token budgets; the scratch baseline has the same size and sees no pretraining text
+        assert rows[f"{arch}/leaner"]["pretrain_tokens"] == rows[f"{arch}/original"]["pretrain_tokens"] == 4 * 4 * 32
+        assert rows[f"{arch}/scratch"]["pretrain_tokens"] == 0
+        assert len({rows[f"{arch}/{v}"]["non_embedding_parameters"] for v in ("leaner", "original", "scratch")}) == 1
+        for v in ("leaner", "original", "scratch"):
+            glue = json.loads((out / "glue" / f"{arch}-{v}" / "results.json").read_text())
+            assert glue["from_scratch"] is (v == "scratch")
+            assert rows[f"{arch}/{v}"]["average"] == glue["average"]["validation"]["best"]
+    assert (out / "architectures.png").stat().st_size > 1000
+    assert "EXP1" in run.stdout and "mamba2" in (out / "architectures.md").read_text()
+    again = subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and again.stdout.count("1 of 1 cells already done") == 6
