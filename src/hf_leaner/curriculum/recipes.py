@@ -24,7 +24,7 @@ def sequence_length_at(step: int, max_steps: int, start: int, end_fraction: floa
     """The scheduled sequence length at ``step``: ``start`` growing linearly to ``full`` by ``end_fraction``."""
     progress = min(step / max(end_fraction * max_steps, 1e-9), 1.0)
     length = start + (full - start) * progress
-    return min(full, max(start, int(math.floor(length / 8) * 8) or start))  # multiples of 8 keep kernels happy
+    return min(full, max(start, int(length // 8) * 8))  # multiples of 8 keep kernels happy
 
 
 def truncate_batch(batch: dict, length: int) -> dict:

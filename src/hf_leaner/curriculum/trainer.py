@@ -85,9 +85,8 @@ class CurriculumMixin:
         k = min(max(math.ceil(args.curriculum_eval_fraction * n), 1), args.curriculum_eval_max_documents, n // 2)
         block = getattr(self.train_dataset, "block_size", None)
         if block:  # packed blocks: hold out enough text for a few of them
-            lengths = np.array([len(t) + 1 for t in self.curriculum_documents.token_ids])
-            while k < n // 2 and lengths[perm[:k]].sum() < 4 * block:
-                k += 1
+            held_tokens = np.cumsum([len(self.curriculum_documents.token_ids[i]) + 1 for i in perm[:n // 2]])
+            k = max(k, min(int(np.searchsorted(held_tokens, 4 * block)) + 1, n // 2))
         return np.sort(perm[:k])
 
     @property
@@ -226,9 +225,10 @@ class CurriculumMixin:
         status = {"curriculum/stage": self._stage_of(fraction) if self._pacing else entry["stage"],
                   "curriculum/fraction": fraction}
         scores = self.curriculum.scores.get(entry["version"])
-        if scores is not None and len(scores):
-            n = max(1, math.ceil(fraction * len(scores) - 1e-9))
-            status["curriculum/threshold"] = float(abs(np.sort(-scores if self.args.difficulty_reverse else scores)[n - 1]))
+        if scores is not None and len(scores):  # the score of the last document in use, read off the ordering
+            order = self.curriculum.orders[entry["version"]]
+            last = order[max(1, math.ceil(fraction * len(order) - 1e-9)) - 1]
+            status["curriculum/threshold"] = float(scores[np.searchsorted(self.curriculum_train_ids, last)])
         if self._vocabulary is not None:
             status["curriculum/vocab_size"] = self._active_vocab_size(step)
         block = getattr(self.train_dataset, "block_size", None)
