@@ -15,6 +15,7 @@ from .commands import (CORPORA, check_build_dataset, check_experiment, check_pus
                        check_train_tokenizer, cmd_build_dataset, cmd_experiment, cmd_local_hub, cmd_pretrain,
                        cmd_push_model, cmd_quickstart, cmd_stats, cmd_train_tokenizer)
 from .commands_eval import check_eval_glue, cmd_eval_glue, cmd_experiment_architectures, cmd_push_results
+from .commands_instruct import check_generate, check_instruct, cmd_generate, cmd_instruct
 from .data.release import GENRES, SIZES, SPLITS
 from .evaluation import TASKS
 
@@ -177,12 +178,48 @@ def add_local_hub(sub) -> None:
     h.set_defaults(func=cmd_local_hub)
 
 
+def add_instruct(sub) -> None:
+    i = sub.add_parser("instruct", help="instruction-tune a causal model (trl SFTTrainer, loss on the response only)")
+    i.add_argument("model", type=folder_or_hub_id, help="a folder written by `hf-leaner pretrain`, or a Hub id")
+    flag(i, "--data", "--data_dir", default="sample",
+         help="'sample' (LEANER-Instruct sample), 'sample-original' (its alpaca-shaped twin), a release copy, "
+              "a .json/.jsonl/.parquet file (instruction/input/output or chat messages) or a datasets id")
+    flag(i, "--output_dir", "--output", required=True, type=writable_output)
+    flag(i, "--max_steps", "--steps", type=positive_int, help="default: --num_train_epochs passes")
+    flag(i, "--num_train_epochs", type=positive_float, default=3.0)
+    flag(i, "--batch_size", type=positive_int, default=16)
+    flag(i, "--learning_rate", type=positive_float, default=1e-3, help="1e-3 suits 1M-20M models (see train/instruct.py)")
+    flag(i, "--max_length", type=at_least(8, "tokens per example"), default=256)
+    flag(i, "--max_train_examples", type=positive_int)
+    i.add_argument("--seed", type=nonnegative_int, default=42)
+    flag(i, "--lora_r", type=nonnegative_int, default=0, help="LoRA rank (0: full fine-tuning); merged when saved")
+    flag(i, "--lora_alpha", type=positive_int, default=16)
+    i.add_argument("--curriculum", choices=["random", "sentence_length", "self_loss", "lm_loss"],
+                   help="order the records with this difficulty (CurriculumSFTTrainer, linear pacing)")
+    i.set_defaults(func=cmd_instruct, check=check_instruct)
+
+
+def add_generate(sub) -> None:
+    g = sub.add_parser("generate", help="answer LEANER-Eval questions with one or more models (JSONL, resumable)")
+    g.add_argument("models", nargs="+", type=folder_or_hub_id, help="model folders (from `instruct`) or Hub ids")
+    flag(g, "--data", "--data_dir", default="sample",
+         help="'sample', a release copy (data/leaner/eval/*.jsonl) or a .jsonl of {question[, id]} records")
+    g.add_argument("--subsets", nargs="+", help="eval subsets, e.g. split-0-7 inner_comparison (default: all splits)")
+    flag(g, "--max_questions", type=positive_int, help="the first N questions of each subset")
+    flag(g, "--output_dir", "--output", required=True, type=writable_output, help="answers go to OUT/<model>.jsonl")
+    flag(g, "--batch_size", type=positive_int, default=16)
+    flag(g, "--max_new_tokens", type=positive_int, default=128)
+    g.add_argument("--sample", action="store_true", help="sample instead of greedy decoding")
+    g.add_argument("--temperature", type=positive_float, default=1.0)
+    g.set_defaults(func=cmd_generate, check=check_generate)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="hf-leaner", description="Tiny LMs in a simpler language environment. --debug (or "
                "HF_LEANER_DEBUG=1) shows tracebacks.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_build_dataset, add_stats, add_quickstart, add_experiment, add_train_tokenizer, add_push_model,
-                add_local_hub, add_eval_glue, add_push_results):
+                add_local_hub, add_eval_glue, add_push_results, add_instruct, add_generate):
         add(sub)
     sub.add_parser("pretrain", help="pretrain a tiny model, with or without a curriculum (--help for all flags)",
                    add_help=False)
