@@ -15,7 +15,7 @@ from .commands import (CORPORA, check_build_dataset, check_experiment, check_pus
                        check_train_tokenizer, cmd_build_dataset, cmd_experiment, cmd_local_hub, cmd_pretrain,
                        cmd_push_model, cmd_quickstart, cmd_stats, cmd_train_tokenizer)
 from .commands_eval import check_eval_glue, cmd_eval_glue, cmd_experiment_architectures, cmd_push_results
-from .commands_instruct import check_generate, check_instruct, cmd_generate, cmd_instruct
+from .commands_instruct import check_generate, check_instruct, check_judge, cmd_generate, cmd_instruct, cmd_judge
 from .data.release import GENRES, SIZES, SPLITS
 from .evaluation import TASKS
 
@@ -78,6 +78,7 @@ def add_quickstart(sub) -> None:
                    choices=["random", "sentence_length", "self_loss", "lm_loss"], help="the iterative curriculum's scorer")
     q.add_argument("--steps", type=positive_int, default=200)
     flag(q, "--block_size", type=at_least(8, "tokens per training block"), default=128)
+    flag(q, "--skip_instruct", action="store_true", help="stop after pretraining (no instruction tuning, no judge)")
     q.set_defaults(func=cmd_quickstart)
 
 
@@ -214,12 +215,36 @@ def add_generate(sub) -> None:
     g.set_defaults(func=cmd_generate, check=check_generate)
 
 
+def add_judge(sub) -> None:
+    j = sub.add_parser("judge", help="judge generated answers with an LLM over any OpenAI-compatible endpoint")
+    flag(j, "--base_url", required=True,
+         help="the endpoint, e.g. https://api.openai.com/v1, http://127.0.0.1:8000/v1 (vLLM, TGI, llama.cpp, "
+              "`hf-leaner serve-llm`), or 'local' to start the local endpoint for this run")
+    j.add_argument("--model", help="the judge model name the endpoint serves (default with 'local': its model)")
+    j.add_argument("--answers", nargs="+", required=True, type=existing_file,
+                   help="answers files from `hf-leaner generate`, one per model")
+    flag(j, "--output_dir", "--output", required=True, type=writable_output,
+         help="OUT/judgements.jsonl, OUT/results.json and the reply cache OUT/llm_cache")
+    flag(j, "--api_key_env", help="environment variable holding the key (default HF_LEANER_LLM_API_KEY, then "
+         "OPENAI_API_KEY); the key is never written anywhere")
+    j.add_argument("--concurrency", type=positive_int, default=4, help="requests in flight at once")
+    flag(j, "--max_retries", type=nonnegative_int, default=5)
+    j.add_argument("--timeout", type=positive_float, default=120.0, help="seconds per request")
+    flag(j, "--max_tokens", type=positive_int, help="reply budget (default: enough for the JSON of every model)")
+    j.add_argument("--seed", type=nonnegative_int, default=0, help="seeds the shuffled order of the answers")
+    flag(j, "--price_per_1m_input", type=nonnegative_float, help="for the cost column (USD per 1M prompt tokens)")
+    flag(j, "--price_per_1m_output", type=nonnegative_float)
+    flag(j, "--push_to_hub", nargs="+", type=repo_id, metavar="REPO",
+         help="one model repo per answers file: its scores go to .eval_results/leaner-eval.yaml and the card")
+    j.set_defaults(func=cmd_judge, check=check_judge)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="hf-leaner", description="Tiny LMs in a simpler language environment. --debug (or "
                "HF_LEANER_DEBUG=1) shows tracebacks.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_build_dataset, add_stats, add_quickstart, add_experiment, add_train_tokenizer, add_push_model,
-                add_local_hub, add_eval_glue, add_push_results, add_instruct, add_generate):
+                add_local_hub, add_eval_glue, add_push_results, add_instruct, add_generate, add_judge):
         add(sub)
     sub.add_parser("pretrain", help="pretrain a tiny model, with or without a curriculum (--help for all flags)",
                    add_help=False)

@@ -91,3 +91,125 @@ def check_generate(args) -> None:
             raise UsageError(f"models {labels[model_label(name)]} and {name} would both write "
                              f"{model_label(name)}.jsonl; copy one to a folder of another name")
         labels[model_label(name)] = name
+
+
+# ------------------------------------------------------------------------------------------------ judge
+
+
+def check_judge(args) -> None:
+    if args.base_url != "local" and not args.base_url.startswith(("http://", "https://")):
+        raise UsageError(f"--base_url {args.base_url!r}: give the endpoint's URL (http(s)://HOST/v1) or 'local'")
+    if args.base_url != "local" and not args.model:
+        raise UsageError("--model is required with --base_url URL (the model name the endpoint serves)")
+    if args.push_to_hub and len(args.push_to_hub) != len(args.answers):
+        raise UsageError(f"--push_to_hub takes one repo per answers file ({len(args.answers)}), "
+                         f"got {len(args.push_to_hub)}")
+
+
+def make_client(base_url: str, model: str, args, cache_dir: Path):
+    from .llm import LLMClient
+
+    return LLMClient(base_url, model, api_key_env=args.api_key_env, max_concurrency=args.concurrency,
+                     max_retries=args.max_retries, timeout_s=args.timeout, cache_dir=cache_dir,
+                     price_per_1m_input=args.price_per_1m_input, price_per_1m_output=args.price_per_1m_output)
+
+
+def cmd_judge(args) -> int:
+    import contextlib
+
+    from .evaluation.judge import format_results, run_judge
+
+    out = Path(args.output_dir)
+    with contextlib.ExitStack() as stack:
+        base_url, model = args.base_url, args.model
+        if base_url == "local":
+            from .llm import LocalLLMServer
+
+            print("judge: starting the local endpoint (SmolLM2-135M-Instruct; scores from so small a judge are "
+                  "plumbing, not findings)", flush=True)
+            server = stack.enter_context(LocalLLMServer())
+            base_url, model = server.base_url, model or server.model
+        client = make_client(base_url, model, args, out / "llm_cache")
+        stack.callback(client.close)
+        print(f"judge: {model} at {base_url}, {len(args.answers)} answers file(s)", flush=True)
+        results = run_judge(client, args.answers, out, seed=args.seed, max_tokens=args.max_tokens,
+                            progress=args.progress, log=lambda m: print(m, flush=True))
+    print()
+    print(format_results(results))
+    print(f"\njudgements: {out / 'judgements.jsonl'}; results: {out / 'results.json'}")
+    for repo, model_name in zip(args.push_to_hub or [], results["models"]):
+        from .hub.eval_results import push_judge_results
+
+        print(f"pushed {model_name}: {push_judge_results(out, model_name, repo)}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------ quickstart
+
+
+def quickstart_instruction(out: Path, pretrained: Path, data: str = "sample", steps: int = 40, questions: int = 4,
+                           progress: bool = False) -> list[tuple[str, str, str]]:
+    """The main job's last stage: a short instruction tuning of ``pretrained``, answers of the pretrained and the
+    tuned model to a handful of sample questions, judged by the local endpoint (skipped, with the reason, when
+    it cannot start). Returns rows for the quickstart summary table."""
+    import time
+
+    from .evaluation.generate import generate_answers, load_questions
+    from .evaluation.judge import format_results, run_judge
+    from .train.instruct import InstructArguments, instruct
+
+    from .data.errors import LeanerDataError
+    from .data.instructions import load_instruction_records
+    from .train.instruct import resolve_source
+
+    _quiet_libraries()
+    rows = []
+    t0 = time.time()
+    tuned = out / "instruct"
+    try:
+        load_instruction_records(resolve_source(data), "validation")
+    except LeanerDataError as exc:
+        print(f"[instruct] {exc}; using the embedded sample's LEANER-Instruct file instead")
+        data = "sample"
+    print(f"\n[instruct] tuning {pretrained.name} on LEANER-Instruct for {steps} steps (loss on the response only)")
+    s = instruct(InstructArguments(model=str(pretrained), output_dir=str(tuned), data=data, max_steps=steps,
+                                   progress=progress))
+    rows.append(("instruction tuning", f"{s['steps']} steps, val loss {s['eval_loss']:.3f} -> {tuned}",
+                 f"{time.time() - t0:.1f}s"))
+    t0 = time.time()
+    qs = load_questions(data, limit=questions)[:questions]
+    files = []
+    for name, model in (("pretrained", pretrained), ("instructed", tuned)):
+        files.append(out / "answers" / f"{name}.jsonl")
+        g = generate_answers(str(model), qs, files[-1], max_new_tokens=48)
+        print(f"[generate] {name}: {g['answered']} answers, {g['tokens_per_s']:.0f} tokens/s -> {files[-1]}")
+    rows.append(("generation", f"{len(qs)} questions x 2 models -> {out / 'answers'}", f"{time.time() - t0:.1f}s"))
+    t0 = time.time()
+    try:
+        from .llm import LLMClient, LocalLLMServer
+
+        print("[judge] starting the local OpenAI-compatible endpoint (SmolLM2-135M-Instruct; its scores test the "
+              "plumbing, not the models)")
+        with LocalLLMServer() as server:
+            client = LLMClient(server.base_url, server.model, max_concurrency=2, cache_dir=out / "judge" / "llm_cache")
+            try:
+                results = run_judge(client, files, out / "judge", log=lambda m: print(f"[judge] {m[7:]}"))
+            finally:
+                client.close()
+    except Exception as exc:  # noqa: BLE001 -- no endpoint is a reason to skip the judge, not to fail the job
+        print(f"[judge] skipped: no local endpoint could be started ({type(exc).__name__}: {exc}); judge later with "
+              f"`hf-leaner judge --base_url URL --model NAME --answers {' '.join(map(str, files))} "
+              f"--output_dir {out / 'judge'}`")
+        rows.append(("judge", "skipped: no endpoint", f"{time.time() - t0:.1f}s"))
+        return rows
+    print()
+    print(format_results(results))
+    sums = ", ".join(f"{m} {r['sum']:.1f}" if r["sum"] is not None else f"{m} -" for m, r in results["all"].items())
+    rows.append(("judge", f"sum of 3 criteria (0-15): {sums} -> {out / 'judge'}", f"{time.time() - t0:.1f}s"))
+    return rows
+
+
+def pretrained_folder(pretrain_dir: Path) -> Path | None:
+    """The first saved model under the quickstart's pretrain folder (the baseline run saves its model)."""
+    found = sorted(p.parent for p in pretrain_dir.glob("*/config.json") if (p.parent / "tokenizer.json").is_file())
+    return found[0] if found else None
