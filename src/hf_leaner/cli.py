@@ -15,7 +15,8 @@ from .commands import (CORPORA, check_build_dataset, check_experiment, check_pus
                        check_train_tokenizer, cmd_build_dataset, cmd_experiment, cmd_local_hub, cmd_pretrain,
                        cmd_push_model, cmd_quickstart, cmd_stats, cmd_train_tokenizer)
 from .commands_eval import check_eval_glue, cmd_eval_glue, cmd_experiment_architectures, cmd_push_results
-from .commands_instruct import check_generate, check_instruct, check_judge, cmd_generate, cmd_instruct, cmd_judge
+from .commands_instruct import (check_generate, check_instruct, check_judge, cmd_experiment_instruction, cmd_generate,
+                                cmd_instruct, cmd_judge)
 from .data.release import GENRES, SIZES, SPLITS
 from .evaluation import TASKS
 
@@ -83,8 +84,9 @@ def add_quickstart(sub) -> None:
 
 
 def add_experiment(sub) -> None:
-    e = sub.add_parser("experiment", help="the paper's experiments at CPU scale: curriculum (EXP3), architectures (EXP1)")
-    e.add_argument("which", choices=["curriculum", "architectures"])
+    e = sub.add_parser("experiment", help="the paper's experiments at CPU scale: curriculum (EXP3), architectures "
+                       "(EXP1), instruction following (EXP2)")
+    e.add_argument("which", choices=["curriculum", "architectures", "instruction"])
     flag(e, "--data", "--data_dir", default="sample", help="'sample', a release copy or a published corpus folder")
     flag(e, "--data_config", default="leaner-10M-all")
     e.add_argument("--arch", default="llama", choices=ARCHITECTURES)
@@ -113,8 +115,20 @@ def add_experiment(sub) -> None:
     flag(e, "--glue_seeds", type=csv_list(int), help="architectures: default the preset's")
     flag(e, "--glue_epochs", type=positive_float, help="architectures: default the preset's")
     flag(e, "--glue_max_train_examples", type=positive_int)
-    e.set_defaults(func=lambda args: (cmd_experiment_architectures if args.which == "architectures"
-                                      else cmd_experiment)(args), check=check_experiment)
+    # instruction (EXP2): pretraining x instruction data, generate, judge
+    flag(e, "--instruct_steps", type=positive_int, default=60, help="instruction: tuning steps per model")
+    flag(e, "--original_instructions", default="sample-original",
+         help="instruction: the ORIGINAL instruction set (alpaca-cleaned file or datasets id; default: the sample's)")
+    flag(e, "--leaner_instructions", help="instruction: default --data's instruction file, else the sample's")
+    flag(e, "--questions_per_subset", type=positive_int, default=5, help="instruction: LEANER-Eval questions per subset")
+    e.add_argument("--seeds", type=csv_list(int), help="instruction: comma-separated seeds (default: --seed)")
+    flag(e, "--judge_base_url", default="local", help="instruction: 'local' or an OpenAI-compatible endpoint URL")
+    flag(e, "--judge_model", help="instruction: the judge model name (required with a URL)")
+    e.add_argument("--scale", choices=["cpu", "paper"], default="cpu",
+                   help="instruction: 'paper' = 14M models, 100M corpus, long runs, every question, 3 seeds")
+    e.set_defaults(func=lambda args: {"architectures": cmd_experiment_architectures,
+                                      "instruction": cmd_experiment_instruction}.get(args.which, cmd_experiment)(args),
+                   check=check_experiment)
 
 
 def add_eval_glue(sub) -> None:

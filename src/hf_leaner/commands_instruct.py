@@ -213,3 +213,31 @@ def pretrained_folder(pretrain_dir: Path) -> Path | None:
     """The first saved model under the quickstart's pretrain folder (the baseline run saves its model)."""
     found = sorted(p.parent for p in pretrain_dir.glob("*/config.json") if (p.parent / "tokenizer.json").is_file())
     return found[0] if found else None
+
+
+# ------------------------------------------------------------------------------------------------ EXP2
+
+
+def cmd_experiment_instruction(args) -> int:
+    from dataclasses import replace
+
+    from .train.experiment_instruction import (PAPER_SCALE, InstructionExperimentArguments, format_instruction,
+                                               run_instruction_experiment)
+
+    if args.judge_base_url != "local" and not args.judge_model:
+        raise UsageError("--judge_model is required with --judge_base_url URL")
+    _quiet_libraries()
+    a = InstructionExperimentArguments(
+        output=args.output_dir, data=args.data, leaner_instructions=args.leaner_instructions,
+        original_instructions=args.original_instructions, arch=args.arch, size=args.model_size,
+        pretrain_steps=args.steps, instruct_steps=args.instruct_steps, batch_size=args.batch_size,
+        block_size=args.block_size, vocab_size=args.vocab_size, questions_per_subset=args.questions_per_subset,
+        seeds=args.seeds or [args.seed], judge_base_url=args.judge_base_url, judge_model=args.judge_model)
+    if args.scale == "paper":
+        a = replace(a, **PAPER_SCALE)
+    result = run_instruction_experiment(a, log=lambda m: print(m, flush=True))
+    print("\nEXP2: instruction following, {LEANER, ORIGINAL} pretraining x instruction data, LLM-judged\n")
+    print(format_instruction(result))
+    print(f"plot: {Path(args.output_dir) / 'instruction_following.png'}; results: "
+          f"{Path(args.output_dir) / 'results.json'}")
+    return 0
