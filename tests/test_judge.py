@@ -128,3 +128,18 @@ def test_injected_faults_end_scored_or_listed_failed_with_the_reason(answers, ll
     assert len(results["failures"]) == 2 and all("http 500" in f["reason"] for f in results["failures"])
     assert all(m["failure_rate"] == 1.0 and m["sum"] is None for m in results["per_model"].values())
     assert int(counter.read_text()) == 0 and "failed (no score)" in r.stdout and "http 500" in r.stdout
+
+
+@pytest.mark.parametrize("args, culprit", [
+    ("judge --base_url ftp://x --answers {tmp}/a.jsonl --output_dir {tmp}/o", "--base_url 'ftp://x'"),
+    ("judge --base_url http://127.0.0.1:9/v1 --answers {tmp}/a.jsonl --output_dir {tmp}/o", "--model is required"),
+    ("judge --base_url local --answers {tmp}/bad.jsonl --output_dir {tmp}/o", "bad.jsonl:2: field 'answer'"),
+    ("generate {tmp} --output_dir {tmp}/o --temperature 0.5", "--temperature"),
+])
+def test_bad_judge_and_generate_command_lines_are_one_line(tmp_path, args, culprit):
+    row = {"id": "q1", "question": "Why?", "answer": "Because.", "model": "m"}
+    (tmp_path / "a.jsonl").write_text(json.dumps(row) + "\n")
+    (tmp_path / "bad.jsonl").write_text(json.dumps(row) + "\n" + json.dumps({**row, "answer": None}) + "\n")
+    r = _run(args.format(tmp=tmp_path).split())
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert culprit in r.stderr and not (tmp_path / "o").exists()

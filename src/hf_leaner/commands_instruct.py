@@ -117,9 +117,10 @@ def make_client(base_url: str, model: str, args, cache_dir: Path):
 def cmd_judge(args) -> int:
     import contextlib
 
-    from .evaluation.judge import format_results, run_judge
+    from .evaluation.judge import format_results, read_answer_files, run_judge
 
     out = Path(args.output_dir)
+    read_answer_files(args.answers)  # a bad answers file is reported before any endpoint starts
     with contextlib.ExitStack() as stack:
         base_url, model = args.base_url, args.model
         if base_url == "local":
