@@ -148,7 +148,7 @@ def cmd_judge(args) -> int:
 # ------------------------------------------------------------------------------------------------ quickstart
 
 
-def quickstart_instruction(out: Path, pretrained: Path, data: str = "sample", steps: int = 40, questions: int = 4,
+def quickstart_instruction(out: Path, pretrained: Path, data: str = "sample", steps: int = 40, questions: int = 3,
                            progress: bool = False) -> list[tuple[str, str, str]]:
     """The main job's last stage: a short instruction tuning of ``pretrained``, answers of the pretrained and the
     tuned model to a handful of sample questions, judged by the local endpoint (skipped, with the reason, when
@@ -174,11 +174,11 @@ def quickstart_instruction(out: Path, pretrained: Path, data: str = "sample", st
         data = "sample"
     print(f"\n[instruct] tuning {pretrained.name} on LEANER-Instruct for {steps} steps (loss on the response only)")
     s = instruct(InstructArguments(model=str(pretrained), output_dir=str(tuned), data=data, max_steps=steps,
-                                   progress=progress))
+                                   progress=progress, quiet=True))
     rows.append(("instruction tuning", f"{s['steps']} steps, val loss {s['eval_loss']:.3f} -> {tuned}",
                  f"{time.time() - t0:.1f}s"))
     t0 = time.time()
-    qs = load_questions(data, limit=questions)[:questions]
+    qs = load_questions(data, limit=2)[:questions]  # two per subset, so the table has more than one subset
     files = []
     for name, model in (("pretrained", pretrained), ("instructed", tuned)):
         files.append(out / "answers" / f"{name}.jsonl")

@@ -54,7 +54,6 @@ def read_answer_files(paths: list[str | Path]) -> tuple[list[str], list[Answers]
     models, per_model = [], []
     for path in map(Path, paths):
         rows = {}
-        name = None
         for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
@@ -65,12 +64,12 @@ def read_answer_files(paths: list[str | Path]) -> tuple[list[str], list[Answers]
             for key in ("id", "question", "answer"):
                 if not isinstance(rec, dict) or not isinstance(rec.get(key), str):
                     raise LeanerDataError(f"{path}:{lineno}: field '{key}' is missing or not a string")
-            name = name or rec.get("model") or path.stem
             rows[rec["id"]] = rec
-        if name is None:
+        name = path.stem  # the file names the model (generate writes OUT/<model>.jsonl); rename it to relabel
+        if not rows:
             raise LeanerDataError(f"{path}: no answers in it")
         if name in models:
-            raise LeanerDataError(f"{path}: model {name!r} already comes from another answers file")
+            raise LeanerDataError(f"{path}: another answers file is also named {name!r}; rename one")
         models.append(name)
         per_model.append(rows)
     common = [i for i in per_model[0] if all(i in rows for rows in per_model[1:])]

@@ -63,6 +63,7 @@ def _leaner_source(a: InstructionExperimentArguments) -> str:
 def pretrain_both(a: InstructionExperimentArguments, out: Path, seed: int) -> dict[str, Path]:
     """A model pretrained on each corpus, same steps and one tokenizer trained on both training texts."""
     from datasets import concatenate_datasets
+    from transformers.trainer_callback import PrinterCallback
 
     from hf_leaner.models import OBJECTIVE
     from hf_leaner.tokenizer import train_tokenizer
@@ -81,6 +82,7 @@ def pretrain_both(a: InstructionExperimentArguments, out: Path, seed: int) -> di
             args = _config(folder, a.pretrain_steps, seed, a.batch_size, 3e-3, max(10, a.pretrain_steps // 4),
                            pacing="none")
             trainer = build_pretraining(pargs, args, corpus=corpora[v], tokenizer=tokenizer)
+            trainer.remove_callback(PrinterCallback)
             trainer.train()
             trainer.save_model(str(folder))
         folders[v] = folder
@@ -117,7 +119,8 @@ def run_instruction_experiment(a: InstructionExperimentArguments, log=print) -> 
                     if not (tuned / "hf_leaner_instruct.json").is_file():
                         log(f"EXP2 seed {seed}: {name}: instruction tuning on {sources[i]}")
                         instruct(InstructArguments(model=str(pretrained[p]), output_dir=str(tuned), data=sources[i],
-                                                   max_steps=a.instruct_steps, batch_size=a.batch_size, seed=seed))
+                                                   max_steps=a.instruct_steps, batch_size=a.batch_size, seed=seed,
+                                                   quiet=True))
                     files.append(root / "answers" / f"{name}.jsonl")
                     generate_answers(str(tuned), questions, files[-1], max_new_tokens=a.max_new_tokens)
             log(f"EXP2 seed {seed}: judging {len(questions)} questions x 4 models with {judge_model}")

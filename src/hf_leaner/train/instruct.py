@@ -38,6 +38,7 @@ class InstructArguments:
     curriculum: str | None = None           # a difficulty scorer name: CurriculumSFTTrainer with it
     pacing: str = "linear"
     progress: bool = False
+    quiet: bool = False                     # no per-log dict lines (inside a bigger job's log)
 
 
 def resolve_source(data: str) -> str:
@@ -120,6 +121,10 @@ def instruct(a: InstructArguments) -> dict:
     """Tune, then save a plain (LoRA merged) model + tokenizer into ``a.output_dir``; returns a summary."""
     t0 = time.time()
     trainer, tokenizer, n_train = build_trainer(a)
+    if a.quiet:
+        from transformers.trainer_callback import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
     result = trainer.train()
     metrics = trainer.evaluate()
     model = trainer.model
