@@ -188,3 +188,21 @@ def _cmdline_has(proc_dir: Path, words: list[str]) -> bool:
     except OSError:
         return False
     return all(w.encode() in argv for w in words) and os.getpid() != int(proc_dir.name)
+
+
+def test_sync_and_async_calls_inside_a_running_loop(fault_proxy, llm_server):
+    """chat() works from code that already runs an event loop (a notebook, an async app); achat() is awaitable."""
+    import asyncio
+
+    base_url, counter = fault_proxy(["garbage*"])  # answered by the proxy alone: no model time spent
+    client = fast_client(base_url, llm_server.model, max_retries=0)
+
+    async def inside_a_loop():
+        from_sync = client.chat(ask("sync"))
+        from_async = await client.achat(ask("async"))
+        await client.aclose()
+        return from_sync, from_async
+
+    results = asyncio.run(inside_a_loop())
+    assert [r.error for r in results] == ["unparseable response body"] * 2
+    assert client.stats["requests"] == 2 and proxy_stats(counter)["received"] == 2

@@ -146,6 +146,8 @@ class LLMClient:
 
     @property
     def stats(self) -> dict:
+        """Counters since this client was made: `requests` are HTTP requests actually sent (retries included);
+        tokens and `cost` count only replies received from the server, not cache hits."""
         return dict(self._stats)
 
     def _headers(self) -> dict:
@@ -217,11 +219,13 @@ class LLMClient:
 
     async def _attempt(self, http: httpx.AsyncClient, request: dict) -> tuple[str, dict]:
         self._stats["requests"] += 1
-        try:
-            response = await http.post(f"{self.base_url}/chat/completions", json=request, headers=self._headers())
-        except httpx.TimeoutException:
+        try:  # httpx's timeout is per read; wait_for bounds the whole request (a server trickling bytes)
+            response = await asyncio.wait_for(
+                http.post(f"{self.base_url}/chat/completions", json=request, headers=self._headers()),
+                self.timeout_s)
+        except (httpx.TimeoutException, asyncio.TimeoutError):
             raise _Fault("timeout", retry=True) from None
-        except httpx.TransportError as exc:  # refused, reset, or the body cut short
+        except httpx.RequestError as exc:  # refused, reset, or the body cut short
             raise _Fault(f"connection error ({type(exc).__name__})", retry=True) from None
         if response.status_code != 200:
             status = response.status_code
@@ -235,10 +239,18 @@ class LLMClient:
             raise _Fault("unparseable response body", retry=True) from None
         if not isinstance(text, str) or not text.strip():
             raise _Fault("empty reply", retry=True)
-        usage = body.get("usage") or {}
-        usage = {"prompt_tokens": int(usage.get("prompt_tokens") or 0),
-                 "completion_tokens": int(usage.get("completion_tokens") or 0)}
-        return text, usage
+        return text, self._usage(body.get("usage"))
+
+    @staticmethod
+    def _usage(reported) -> dict:
+        """Token counts as the server reports them; 0 where it does not say (or says nonsense)."""
+        usage = {}
+        for name in ("prompt_tokens", "completion_tokens"):
+            try:
+                usage[name] = int(reported.get(name) or 0)
+            except (AttributeError, TypeError, ValueError):
+                usage[name] = 0
+        return usage
 
     async def achat_many(self, list_of_messages: list[list[dict]], desc: str = "llm", **params) -> list[ChatResult]:
         from tqdm.auto import tqdm
