@@ -90,6 +90,7 @@ def test_judge_kill_9_then_rerun_asks_only_the_unanswered(answers, llm_server, f
                        text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-2000:]
     assert int(counter2.read_text()) == prompts - answered  # the server was asked only what was not answered
+    print(f"kill -9 after {answered}/{prompts} replies cached; the rerun sent {counter2.read_text()} requests")
     lines = [json.loads(x) for x in (out / "judgements.jsonl").read_text().splitlines()]
     assert len(lines) == 2 and all(x["status"] in ("scored", "scored (one order)", "failed") for x in lines)
     for x in lines:
@@ -115,6 +116,9 @@ def test_injected_faults_end_scored_or_listed_failed_with_the_reason(answers, ll
     assert r.returncode == 0, r.stderr[-2000:]
     results = json.loads((tmp_path / "transient" / "results.json").read_text())
     assert results["usage"]["retries"] >= 6
+    print("transient faults:", results["usage"], [x["status"] for x in
+                                                  map(json.loads, (tmp_path / "transient" / "judgements.jsonl")
+                                                      .read_text().splitlines())])
     lines = [json.loads(x) for x in (tmp_path / "transient" / "judgements.jsonl").read_text().splitlines()]
     for x in lines:  # each reply is the real model's, parsed or recorded as unparseable
         assert x["status"] != "failed" or "unparseable reply" in x["failure"]
@@ -128,6 +132,7 @@ def test_injected_faults_end_scored_or_listed_failed_with_the_reason(answers, ll
     assert len(results["failures"]) == 2 and all("http 500" in f["reason"] for f in results["failures"])
     assert all(m["failure_rate"] == 1.0 and m["sum"] is None for m in results["per_model"].values())
     assert int(counter.read_text()) == 0 and "failed (no score)" in r.stdout and "http 500" in r.stdout
+    print(r.stdout[r.stdout.index("failed (no score)"):])
 
 
 @pytest.mark.parametrize("args, culprit", [

@@ -62,6 +62,7 @@ def _leaner_source(a: InstructionExperimentArguments) -> str:
 
 def pretrain_both(a: InstructionExperimentArguments, out: Path, seed: int) -> dict[str, Path]:
     """A model pretrained on each corpus, same steps and one tokenizer trained on both training texts."""
+    import torch
     from datasets import concatenate_datasets
     from transformers.trainer_callback import PrinterCallback
 
@@ -81,6 +82,7 @@ def pretrain_both(a: InstructionExperimentArguments, out: Path, seed: int) -> di
         if not (folder / "config.json").is_file():  # a rerun reuses what is trained
             args = _config(folder, a.pretrain_steps, seed, a.batch_size, 3e-3, max(10, a.pretrain_steps // 4),
                            pacing="none")
+            args.use_cpu = not torch.cuda.is_available()  # --scale paper belongs on a GPU
             trainer = build_pretraining(pargs, args, corpus=corpora[v], tokenizer=tokenizer)
             trainer.remove_callback(PrinterCallback)
             trainer.train()
