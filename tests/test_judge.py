@@ -107,6 +107,25 @@ def test_judge_kill_9_then_rerun_asks_only_the_unanswered(answers, llm_server, f
     assert set(results["subsets"]) == {"split-0-7", "inner_comparison"}
     assert "order agreement" in r.stdout and "failure rate" in r.stdout
 
+    # a repeated run asks nothing (all from the cache) and pushes each model's scores to its repo on a local hub
+    from conftest import local_hub
+
+    with local_hub(tmp_path / "hub", token="t0k") as (hub_url, _):
+        env = {**os.environ, "HF_ENDPOINT": hub_url, "HF_TOKEN": "t0k", "HF_HOME": str(tmp_path / "hf_home"),
+               "HF_HUB_OFFLINE": "0"}
+        url3, counter3 = fault_proxy([])
+        r = subprocess.run(_judge(url3, llm_server.model, answers, out, "--push_to_hub", "me/base", "me/tuned"),
+                           capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert int(counter3.read_text()) == 0 and r.stdout.count("pushed ") == 2
+    import yaml
+
+    for repo in ("base", "tuned"):
+        entries = yaml.safe_load((tmp_path / "hub" / "models" / "me" / repo / ".eval_results/leaner-eval.yaml")
+                                 .read_text()) or []
+        assert all(e["dataset"]["task_id"].startswith("leaner-eval-") for e in entries)
+        assert "t0k" not in (tmp_path / "hub" / "models" / "me" / repo / ".eval_results/leaner-eval.yaml").read_text()
+
 
 def test_injected_faults_end_scored_or_listed_failed_with_the_reason(answers, llm_server, fault_proxy, tmp_path):
     # transient faults, one per first attempt and on retries: every one is retried, none becomes a score
