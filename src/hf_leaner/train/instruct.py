@@ -81,7 +81,7 @@ def sft_config(a: InstructArguments, n_train: int, curriculum: bool):
                   per_device_eval_batch_size=a.batch_size, learning_rate=a.learning_rate, lr_scheduler_type="cosine",
                   warmup_steps=max(1, steps // 20), weight_decay=0.0, max_length=a.max_length, packing=False,
                   completion_only_loss=True, use_cpu=not gpu, bf16=gpu and torch.cuda.is_bf16_supported(),
-                  gradient_checkpointing=False, report_to=[], save_strategy="no", logging_steps=max(1, steps // 10),
+                  activation_checkpointing=False, report_to=[], save_strategy="no", logging_steps=max(1, steps // 10),
                   seed=a.seed, disable_tqdm=not a.progress, dataset_num_proc=None)
     if curriculum:
         return CurriculumSFTConfig(**common, difficulty=a.curriculum, pacing=a.pacing)
