@@ -15,6 +15,7 @@ from .commands import (CORPORA, check_build_dataset, check_experiment, check_pus
                        check_train_tokenizer, cmd_build_dataset, cmd_experiment, cmd_local_hub, cmd_pretrain,
                        cmd_push_model, cmd_quickstart, cmd_stats, cmd_train_tokenizer)
 from .commands_eval import check_eval_glue, cmd_eval_glue, cmd_experiment_architectures, cmd_push_results
+from .commands_hare import check_decontaminate, cmd_decontaminate
 from .data.release import GENRES, SIZES, SPLITS
 from .evaluation import TASKS
 
@@ -177,12 +178,31 @@ def add_local_hub(sub) -> None:
     h.set_defaults(func=cmd_local_hub)
 
 
+def add_decontaminate(sub) -> None:
+    d = sub.add_parser("decontaminate", help="drop training documents that hold benchmark items (HARE's n-gram rule)")
+    d.add_argument("files", nargs="+", type=existing_file, help="training data: .jsonl/.json[.zst] records with a text field")
+    d.add_argument("--benchmark", nargs="+", action="extend", required=True, metavar="FILE_OR_DATASET",
+                   help="LEANER-GLUE / LEANER-Eval .jsonl files, folders of them, saved datasets folders or Hub ids")
+    d.add_argument("--control", nargs="+", action="extend", default=[], metavar="FILE_OR_DATASET",
+                   help="control benchmarks: documents they alone match are kept and counted as false positives")
+    flag(d, "--benchmark_split", help="with a datasets benchmark: its split (default: every split)")
+    flag(d, "--benchmark_fields", type=csv_list(str), help="item fields holding text (default: the GLUE/Eval ones)")
+    flag(d, "--text_column", default="text", help="the training records' text field")
+    d.add_argument("--n", type=positive_int, default=8, help="n-gram length (HARE: 4-8 short task data, 10-15 long)")
+    d.add_argument("--threshold", type=nonnegative_float, default=0.5,
+                   help="drop when more than this share of one item's n-grams is in the document (0: one n-gram)")
+    flag(d, "--min_words", type=positive_int, default=5, help="benchmark fields with fewer words are not checked")
+    flag(d, "--shard_size", type=positive_int, default=10_000, help="documents per resumable shard")
+    flag(d, "--output_dir", "--output", required=True, type=writable_output)
+    d.set_defaults(func=cmd_decontaminate, check=check_decontaminate)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="hf-leaner", description="Tiny LMs in a simpler language environment. --debug (or "
                "HF_LEANER_DEBUG=1) shows tracebacks.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_build_dataset, add_stats, add_quickstart, add_experiment, add_train_tokenizer, add_push_model,
-                add_local_hub, add_eval_glue, add_push_results):
+                add_local_hub, add_eval_glue, add_push_results, add_decontaminate):
         add(sub)
     sub.add_parser("pretrain", help="pretrain a tiny model, with or without a curriculum (--help for all flags)",
                    add_help=False)
