@@ -36,17 +36,19 @@ def word_value(word: str) -> int:
     return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little") | 1  # never 0
 
 
-def ngram_hashes(values: np.ndarray, n: int) -> np.ndarray:
+def ngram_hashes(values: np.ndarray, n: int, with_starts: bool = False):
     """Hashes of every n-gram of ``values`` (uint64 word values, 0 = a word no benchmark has), skipping
-    n-grams that hold a 0."""
+    n-grams that hold a 0; with ``with_starts`` also where each kept n-gram starts."""
     count = len(values) - n + 1
     if count <= 0:
-        return np.empty(0, dtype=np.uint64)
+        empty = np.empty(0, dtype=np.uint64)
+        return (empty, np.empty(0, dtype=np.int64)) if with_starts else empty
     h = np.zeros(count, dtype=np.uint64)
     for j in range(n):
         h += values[j:j + count] * _MIX[j]
     unknown = np.concatenate(([0], np.cumsum(values == 0)))
-    return h[(unknown[n:] - unknown[:count]) == 0]
+    ok = (unknown[n:] - unknown[:count]) == 0
+    return (h[ok], np.flatnonzero(ok)) if with_starts else h[ok]
 
 
 @dataclass
@@ -70,46 +72,52 @@ class NGramIndex:
 
     def build(self, segments: list[Segment]) -> "NGramIndex":
         vocab: dict[str, int] = {}
-        hashes, owners, sizes, lengths = [], [], [], set()
+        by_length: dict[int, list] = {}  # n-gram length -> [(segment number, word values)]
         for seg in segments:
             words = normalize_words(seg.text)
             if len(words) < self.min_words:
                 self.unchecked[seg.benchmark] = self.unchecked.get(seg.benchmark, 0) + 1
                 continue
-            values = np.array([vocab.setdefault(w, word_value(w)) for w in words], dtype=np.uint64)
-            k = min(self.n, len(words))
-            lengths.add(k)
-            h = np.unique(ngram_hashes(values, k))
-            hashes.append(h)
-            owners.append(np.full(len(h), len(self.segments), dtype=np.int64))
-            sizes.append(len(h))
+            values = [vocab.setdefault(w, word_value(w)) for w in words]
+            by_length.setdefault(min(self.n, len(words)), []).append((len(self.segments), values))
             self.segments.append(seg)
-        self.vocab = vocab
-        self.lengths = sorted(lengths, reverse=True)
-        self.sizes = np.array(sizes, dtype=np.int64)
+        hashes, owners = [], []
+        for k, group in by_length.items():  # all segments of one n-gram length in one array, a 0 between them
+            values = np.array([v for _, vals in group for v in (*vals, 0)], dtype=np.uint64)
+            owner = np.array([i for i, vals in group for i in [i] * (len(vals) + 1)], dtype=np.int64)
+            h, starts = ngram_hashes(values, k, with_starts=True)
+            hashes.append(h)
+            owners.append(owner[starts])
         flat = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64)
         owner = np.concatenate(owners) if owners else np.empty(0, dtype=np.int64)
-        order = np.argsort(flat, kind="stable")
-        self.hashes, self.owner = flat[order], owner[order]
+        order = np.lexsort((owner, flat))
+        flat, owner = flat[order], owner[order]
+        distinct = np.concatenate(([True], (flat[1:] != flat[:-1]) | (owner[1:] != owner[:-1])))
+        self.hashes, self.owner = flat[distinct], owner[distinct]  # a segment counts each n-gram once
+        self.sizes = np.bincount(self.owner, minlength=len(self.segments))
+        self.vocab = vocab
+        self.lengths = sorted(by_length, reverse=True)
         return self
 
     def document_hashes(self, text: str) -> np.ndarray:
+        """The document's n-gram hashes that some segment has, sorted and distinct."""
         get = self.vocab.get
         values = np.array([get(w, 0) for w in normalize_words(text)], dtype=np.uint64)
-        if not values.any():
+        if not values.any() or not len(self.hashes):
             return np.empty(0, dtype=np.uint64)
-        return np.unique(np.concatenate([ngram_hashes(values, k) for k in self.lengths]))
+        q = np.concatenate([ngram_hashes(values, k) for k in self.lengths])
+        q.sort()  # sorted queries: searchsorted walks the index in order (and duplicates sit together)
+        at = np.minimum(np.searchsorted(self.hashes, q), len(self.hashes) - 1)
+        q = q[self.hashes[at] == q]  # most of a document's n-grams are in no benchmark: drop them first
+        return q[np.concatenate(([True], q[1:] != q[:-1]))] if len(q) else q
 
     def match(self, text: str) -> list[tuple[int, float]]:
         """``[(segment index, overlap)]`` for every segment whose overlap with ``text`` passes the threshold."""
         q = self.document_hashes(text)
-        if not len(q) or not len(self.hashes):
+        if not len(q):
             return []
         left = np.searchsorted(self.hashes, q, "left")
-        right = np.searchsorted(self.hashes, q, "right")
-        counts = right - left
-        if not counts.any():
-            return []
+        counts = np.searchsorted(self.hashes, q, "right") - left
         starts = np.repeat(left, counts)
         offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         segs, hits = np.unique(self.owner[starts + offsets], return_counts=True)
