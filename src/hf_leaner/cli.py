@@ -15,7 +15,7 @@ from .commands import (CORPORA, check_build_dataset, check_experiment, check_pus
                        check_train_tokenizer, cmd_build_dataset, cmd_experiment, cmd_local_hub, cmd_pretrain,
                        cmd_push_model, cmd_quickstart, cmd_stats, cmd_train_tokenizer)
 from .commands_eval import check_eval_glue, cmd_eval_glue, cmd_experiment_architectures, cmd_push_results
-from .commands_hare import check_decontaminate, cmd_decontaminate
+from .commands_hare import check_decontaminate, check_leakage_probe, cmd_decontaminate, cmd_leakage_probe
 from .data.release import GENRES, SIZES, SPLITS
 from .evaluation import TASKS
 
@@ -197,12 +197,29 @@ def add_decontaminate(sub) -> None:
     d.set_defaults(func=cmd_decontaminate, check=check_decontaminate)
 
 
+def add_leakage_probe(sub) -> None:
+    p = sub.add_parser("leakage-probe", help="does a trained model continue benchmark items better than paraphrases?")
+    p.add_argument("model", type=folder_or_hub_id, help="a causal LM folder (e.g. from `hf-leaner pretrain`) or Hub id")
+    p.add_argument("--benchmark", nargs="+", action="extend", required=True, metavar="FILE_OR_DATASET",
+                   help="benchmark items, as decontaminate takes them")
+    p.add_argument("--paraphrases", nargs="+", action="extend", metavar="FILE_OR_DATASET",
+                   help="the same items reworded, in the same order (default: a fixed offline synonym rewrite)")
+    flag(p, "--benchmark_split", help="with a datasets benchmark: its split")
+    flag(p, "--benchmark_fields", type=csv_list(str), help="item fields holding text (default: the GLUE/Eval ones)")
+    flag(p, "--max_items", type=positive_int, default=2000, help="the first N item fields")
+    flag(p, "--prompt_fraction", type=positive_float, default=0.5, help="share of an item's tokens given as prompt")
+    flag(p, "--continuation_tokens", type=positive_int, default=12, help="tokens the model must continue")
+    flag(p, "--output_json", "--output", help="also write the result to this JSON file")
+    p.set_defaults(func=cmd_leakage_probe, check=check_leakage_probe)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="hf-leaner", description="Tiny LMs in a simpler language environment. --debug (or "
                "HF_LEANER_DEBUG=1) shows tracebacks.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_build_dataset, add_stats, add_quickstart, add_experiment, add_train_tokenizer, add_push_model,
-                add_local_hub, add_eval_glue, add_push_results, add_decontaminate):
+                add_local_hub, add_eval_glue, add_push_results, add_decontaminate,
+                add_leakage_probe):
         add(sub)
     sub.add_parser("pretrain", help="pretrain a tiny model, with or without a curriculum (--help for all flags)",
                    add_help=False)

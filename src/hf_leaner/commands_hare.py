@@ -12,7 +12,11 @@ def check_decontaminate(args) -> None:
         raise UsageError(f"--threshold {args.threshold} must be below 1 (it is the share of an item's n-grams)")
     if args.min_words > args.n:
         raise UsageError(f"--min_words {args.min_words} is above --n {args.n}: short items would never be checked")
-    for spec in [*args.benchmark, *args.control]:
+    _check_benchmarks([*args.benchmark, *args.control])
+
+
+def _check_benchmarks(specs) -> None:
+    for spec in specs:
         p = Path(spec).expanduser()
         if (spec.startswith((".", "/", "~")) or p.suffix in (".jsonl", ".json", ".zst")) and not p.exists():
             raise UsageError(f"--benchmark {spec}: no such file or folder")
@@ -30,4 +34,35 @@ def cmd_decontaminate(args) -> int:
     print(format_report(report))
     out = Path(args.output_dir)
     print(f"kept: {out / 'kept.jsonl'}; removed: {out / 'removed.jsonl'}; report: {out / 'report.json'}")
+    return 0
+
+
+def check_leakage_probe(args) -> None:
+    if not 0 < args.prompt_fraction < 1:
+        raise UsageError(f"--prompt_fraction {args.prompt_fraction} must be between 0 and 1")
+    _check_benchmarks([*args.benchmark, *(args.paraphrases or [])])
+
+
+def cmd_leakage_probe(args) -> int:
+    import json
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from .hare.benchmarks_io import load_segments
+    from .hare.leakage import format_probe, leakage_probe
+
+    items = [s.text for spec in args.benchmark for s in load_segments(spec, args.benchmark_split,
+                                                                      args.benchmark_fields)][:args.max_items]
+    paraphrases = None
+    if args.paraphrases:
+        paraphrases = [s.text for spec in args.paraphrases for s in load_segments(spec, args.benchmark_split,
+                                                                                  args.benchmark_fields)]
+        paraphrases = paraphrases[:len(items)]
+    tokenizer = AutoTokenizer.from_pretrained(args.model)
+    model = AutoModelForCausalLM.from_pretrained(args.model)
+    result = leakage_probe(model, tokenizer, items, paraphrases, args.prompt_fraction, args.continuation_tokens)
+    result["model"] = args.model
+    print(format_probe(result))
+    if args.output_json:
+        Path(args.output_json).write_text(json.dumps(result, indent=2))
     return 0
