@@ -15,7 +15,8 @@ from .commands import (CORPORA, check_build_dataset, check_experiment, check_pus
                        check_train_tokenizer, cmd_build_dataset, cmd_experiment, cmd_local_hub, cmd_pretrain,
                        cmd_push_model, cmd_quickstart, cmd_stats, cmd_train_tokenizer)
 from .commands_eval import check_eval_glue, cmd_eval_glue, cmd_experiment_architectures, cmd_push_results
-from .commands_hare import check_decontaminate, check_leakage_probe, cmd_decontaminate, cmd_leakage_probe
+from .commands_hare import (check_decontaminate, check_leakage_probe, cmd_decontaminate, cmd_diversity_sample,
+                            cmd_filter_quality, cmd_leakage_probe)
 from .data.release import GENRES, SIZES, SPLITS
 from .evaluation import TASKS
 
@@ -213,13 +214,35 @@ def add_leakage_probe(sub) -> None:
     p.set_defaults(func=cmd_leakage_probe, check=check_leakage_probe)
 
 
+def add_filter_quality(sub) -> None:
+    q = sub.add_parser("filter-quality", help="datatrove's heuristic quality filters (Gopher, FineWeb), thresholds reported")
+    q.add_argument("files", nargs="+", type=existing_file, help=".jsonl/.json[.zst] records with a text field")
+    q.add_argument("--filters", type=csv_list(str, ("gopher_quality", "gopher_repetition", "fineweb_quality"), "filter"),
+                   default=["gopher_quality", "gopher_repetition", "fineweb_quality"], help="comma-separated, in order")
+    flag(q, "--min_doc_words", type=nonnegative_int, help="Gopher quality: fewest words (default 50; 0: no minimum)")
+    flag(q, "--text_column", default="text")
+    flag(q, "--output_dir", "--output", required=True, type=writable_output)
+    q.set_defaults(func=cmd_filter_quality)
+
+
+def add_diversity_sample(sub) -> None:
+    d = sub.add_parser("diversity-sample", help="sample evenly over embedding clusters (all-MiniLM-L6-v2 + k-means)")
+    d.add_argument("files", nargs="+", type=existing_file, help=".jsonl/.json[.zst] records with a text field")
+    flag(d, "--n_samples", type=positive_int, required=True, help="documents to keep")
+    d.add_argument("--clusters", type=positive_int, default=20, help="k-means clusters (topics)")
+    d.add_argument("--seed", type=nonnegative_int, default=0)
+    flag(d, "--text_column", default="text")
+    flag(d, "--output_dir", "--output", required=True, type=writable_output)
+    d.set_defaults(func=cmd_diversity_sample)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="hf-leaner", description="Tiny LMs in a simpler language environment. --debug (or "
                "HF_LEANER_DEBUG=1) shows tracebacks.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_build_dataset, add_stats, add_quickstart, add_experiment, add_train_tokenizer, add_push_model,
                 add_local_hub, add_eval_glue, add_push_results, add_decontaminate,
-                add_leakage_probe):
+                add_leakage_probe, add_filter_quality, add_diversity_sample):
         add(sub)
     sub.add_parser("pretrain", help="pretrain a tiny model, with or without a curriculum (--help for all flags)",
                    add_help=False)

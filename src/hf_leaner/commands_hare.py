@@ -66,3 +66,26 @@ def cmd_leakage_probe(args) -> int:
     if args.output_json:
         Path(args.output_json).write_text(json.dumps(result, indent=2))
     return 0
+
+
+def cmd_filter_quality(args) -> int:
+    from .hare.quality import format_quality, quality_filter
+
+    overrides = {"gopher_quality": {"min_doc_words": args.min_doc_words or None}} if args.min_doc_words is not None else {}
+    report = quality_filter(args.files, args.output_dir, names=tuple(args.filters), overrides=overrides,
+                            text_column=args.text_column)
+    print(format_quality(report))
+    out = Path(args.output_dir)
+    print(f"kept: {out / 'kept.jsonl'}; dropped: {out / 'dropped.jsonl'}; report: {out / 'report.json'}")
+    return 0
+
+
+def cmd_diversity_sample(args) -> int:
+    from .hare.diversity import diversity_sample, format_diversity
+
+    report = diversity_sample(args.files, args.output_dir, args.n_samples, clusters=args.clusters, seed=args.seed,
+                              text_column=args.text_column, progress=args.progress)
+    print(format_diversity(report))
+    out = Path(args.output_dir)
+    print(f"sampled: {out / 'sampled.jsonl'}; dropped: {out / 'dropped.jsonl'}; report: {out / 'report.json'}")
+    return 0
