@@ -17,7 +17,7 @@ from .commands import (CORPORA, check_build_dataset, check_experiment, check_pus
 from .commands_llm import cmd_serve_llm
 from .commands_eval import check_eval_glue, cmd_eval_glue, cmd_experiment_architectures, cmd_push_results
 from .commands_hare import (check_decontaminate, check_leakage_probe, cmd_decontaminate, cmd_diversity_sample,
-                            cmd_filter_quality, cmd_leakage_probe)
+                            cmd_filter_quality, cmd_leakage_probe, cmd_make_eval, cmd_make_glue)
 from .data.release import GENRES, SIZES, SPLITS
 from .evaluation import TASKS
 
@@ -244,13 +244,43 @@ def add_diversity_sample(sub) -> None:
     d.set_defaults(func=cmd_diversity_sample)
 
 
+def _endpoint_flags(p) -> None:
+    flag(p, "--base_url", help="OpenAI-compatible endpoint ending in /v1 (default: start the local SmolLM2 endpoint)")
+    p.add_argument("--model", help="model name for the endpoint (default: the local endpoint's)")
+    flag(p, "--api_key_env", help="environment variable holding the API key (never written anywhere)")
+    p.add_argument("--concurrency", type=positive_int, default=4, help="requests in flight")
+    flag(p, "--output_dir", "--output", required=True, type=writable_output,
+         help="results, report and the reply cache (OUT/llm_cache: a rerun resumes, asking nothing twice)")
+
+
+def add_make_glue(sub) -> None:
+    g = sub.add_parser("make-glue", help="LEANER-GLUE: rewrite GLUE examples simply, keep those whose label a judge keeps")
+    g.add_argument("files", nargs="+", type=existing_file, help="GLUE-format .jsonl files named <task>_<split>.jsonl")
+    flag(g, "--max_examples", type=positive_int, help="the first N examples of each file")
+    _endpoint_flags(g)
+    g.set_defaults(func=cmd_make_glue)
+
+
+def add_make_eval(sub) -> None:
+    e = sub.add_parser("make-eval", help="LEANER-Eval: new simple questions from seeds, de-duplicated and bucketed")
+    e.add_argument("seeds", nargs="+", type=existing_file, help=".jsonl files of seed questions ('question' field)")
+    flag(e, "--n_questions", type=positive_int, required=True, help="questions to ask the model for")
+    e.add_argument("--reference", nargs="+", type=existing_file, default=[],
+                   help="questions to bucket similarity against (default: the seeds)")
+    e.add_argument("--shots", type=positive_int, default=4, help="seed examples in each request")
+    flag(e, "--near_duplicate", type=positive_float, default=0.95, help="embedding cosine at which two are one")
+    e.add_argument("--seed", type=nonnegative_int, default=0)
+    _endpoint_flags(e)
+    e.set_defaults(func=cmd_make_eval)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="hf-leaner", description="Tiny LMs in a simpler language environment. --debug (or "
                "HF_LEANER_DEBUG=1) shows tracebacks.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_build_dataset, add_stats, add_quickstart, add_experiment, add_train_tokenizer, add_push_model,
                 add_local_hub, add_eval_glue, add_push_results, add_serve_llm, add_decontaminate,
-                add_leakage_probe, add_filter_quality, add_diversity_sample):
+                add_leakage_probe, add_filter_quality, add_diversity_sample, add_make_glue, add_make_eval):
         add(sub)
     sub.add_parser("pretrain", help="pretrain a tiny model, with or without a curriculum (--help for all flags)",
                    add_help=False)

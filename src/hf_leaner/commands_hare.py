@@ -89,3 +89,51 @@ def cmd_diversity_sample(args) -> int:
     out = Path(args.output_dir)
     print(f"sampled: {out / 'sampled.jsonl'}; dropped: {out / 'dropped.jsonl'}; report: {out / 'report.json'}")
     return 0
+
+
+def _with_client(args, work):
+    """Run ``work(client)`` against --base_url, or against the local endpoint started for the run."""
+    import contextlib
+
+    from .llm import LLMClient, LocalLLMServer
+
+    if bool(args.base_url) != bool(args.model) and args.base_url:
+        raise UsageError("--base_url needs --model (the model name the endpoint serves)")
+    with (contextlib.nullcontext() if args.base_url else LocalLLMServer()) as server:
+        base_url, model = (args.base_url, args.model) if args.base_url else (server.base_url, server.model)
+        client = LLMClient(base_url, model, api_key_env=args.api_key_env, max_concurrency=args.concurrency,
+                           cache_dir=Path(args.output_dir) / "llm_cache")
+        try:
+            return work(client)
+        finally:
+            client.close()
+
+
+def cmd_make_glue(args) -> int:
+    from .hare.benchmarks import make_glue
+    from .tables import text_table
+
+    report = _with_client(args, lambda c: make_glue(args.files, c, args.output_dir, args.max_examples))
+    rows = [[name, t["examples"], t["judged"], t["kept"], "-" if t["label_survival_rate"] is None else
+             f"{t['label_survival_rate']:.1%}", f"{t['drop_rate']:.1%}", t["failures"]]
+            for name, t in report["tasks"].items()]
+    print(text_table(["file", "examples", "judged", "kept", "label survival", "drop rate", "failed"], rows,
+                     numbers_right=True))
+    s = report["llm"]
+    print(f"requests sent {s['requests']}, from cache {s['cache_hits']}, retries {s['retries']}, "
+          f"failures {s['failures']}; kept: {args.output_dir}/<file>.jsonl, dropped: {args.output_dir}/dropped.jsonl")
+    return 0
+
+
+def cmd_make_eval(args) -> int:
+    from .hare.benchmarks import make_eval
+
+    report = _with_client(args, lambda c: make_eval(args.seeds, c, args.output_dir, args.n_questions, args.reference,
+                                                    shots=args.shots, near_duplicate=args.near_duplicate,
+                                                    seed=args.seed))
+    print(f"asked {report['requested']}: failed {report['failed']}, empty {report['empty']}, exact duplicates "
+          f"{report['exact_duplicates']}, near duplicates {report['near_duplicates']}; kept {report['kept']}")
+    print("buckets (highest cosine to the reference, x10): " + ", ".join(f"{k} {v}" for k, v in report["buckets"].items()))
+    s = report["llm"]
+    print(f"requests sent {s['requests']}, from cache {s['cache_hits']}; files in {args.output_dir}")
+    return 0
