@@ -249,6 +249,8 @@ def _endpoint_flags(p) -> None:
     p.add_argument("--model", help="model name for the endpoint (default: the local endpoint's)")
     flag(p, "--api_key_env", help="environment variable holding the API key (never written anywhere)")
     p.add_argument("--concurrency", type=positive_int, default=4, help="requests in flight")
+    flag(p, "--max_tokens", type=positive_int, help="longest reply (default: 96 for rewrites and verdicts, 48 for questions)")
+    flag(p, "--timeout_s", type=positive_float, default=120.0, help="seconds per request before it is retried")
     flag(p, "--output_dir", "--output", required=True, type=writable_output,
          help="results, report and the reply cache (OUT/llm_cache: a rerun resumes, asking nothing twice)")
 

@@ -102,18 +102,23 @@ def _with_client(args, work):
     with (contextlib.nullcontext() if args.base_url else LocalLLMServer()) as server:
         base_url, model = (args.base_url, args.model) if args.base_url else (server.base_url, server.model)
         client = LLMClient(base_url, model, api_key_env=args.api_key_env, max_concurrency=args.concurrency,
-                           cache_dir=Path(args.output_dir) / "llm_cache")
+                           timeout_s=args.timeout_s, cache_dir=Path(args.output_dir) / "llm_cache")
         try:
             return work(client)
         finally:
             client.close()
 
 
+def _params(args) -> dict:
+    return {"max_tokens": args.max_tokens} if args.max_tokens else {}
+
+
 def cmd_make_glue(args) -> int:
     from .hare.benchmarks import make_glue
     from .tables import text_table
 
-    report = _with_client(args, lambda c: make_glue(args.files, c, args.output_dir, args.max_examples))
+    report = _with_client(args, lambda c: make_glue(args.files, c, args.output_dir, args.max_examples,
+                                                           _params(args)))
     rows = [[name, t["examples"], t["judged"], t["kept"], "-" if t["label_survival_rate"] is None else
              f"{t['label_survival_rate']:.1%}", f"{t['drop_rate']:.1%}", t["failures"]]
             for name, t in report["tasks"].items()]
@@ -130,7 +135,7 @@ def cmd_make_eval(args) -> int:
 
     report = _with_client(args, lambda c: make_eval(args.seeds, c, args.output_dir, args.n_questions, args.reference,
                                                     shots=args.shots, near_duplicate=args.near_duplicate,
-                                                    seed=args.seed))
+                                                    seed=args.seed, params=_params(args)))
     print(f"asked {report['requested']}: failed {report['failed']}, empty {report['empty']}, exact duplicates "
           f"{report['exact_duplicates']}, near duplicates {report['near_duplicates']}; kept {report['kept']}")
     print("buckets (highest cosine to the reference, x10): " + ", ".join(f"{k} {v}" for k, v in report["buckets"].items()))
