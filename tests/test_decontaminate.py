@@ -143,3 +143,20 @@ def test_datatrove_step_agrees_with_the_command(planted, tmp_path):
     half = len(docs) // 2
     assert {r["text"] for r in removed} == {docs[at]["text"] for at in truth if at < half}
     assert all(r["metadata"]["decontamination"][0]["overlap"] > 0.5 for r in removed)
+
+
+def test_benchmark_as_a_saved_datasets_folder(planted, tmp_path):
+    from datasets import Dataset, DatasetDict
+
+    tmp, docs, truth = planted
+    recs = [json.loads(line) for line in (tmp / "planted.jsonl").read_text().splitlines()]
+    columns = sorted({k for r in recs for k in r if k in TEXT_FIELDS})
+    ds = DatasetDict(validation=Dataset.from_list([{c: r.get(c) or "" for c in columns} for r in recs]))
+    ds.save_to_disk(str(tmp_path / "bench"))
+    out = tmp_path / "out"
+    assert main(["decontaminate", str(tmp / "train-a.jsonl"), "--benchmark", str(tmp_path / "bench"),
+                 "--benchmark_split", "validation", "--n", "8", "--output_dir", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text())
+    half = len(docs) // 2
+    assert report["removed"] == sum(at < half for at in truth)
+    assert list(report["benchmarks"]) == ["bench-validation"]

@@ -20,6 +20,10 @@ def _is_json(path: Path) -> bool:
     return path.name.endswith(JSON_SUFFIXES)
 
 
+def _saved_dataset(path: Path) -> bool:
+    return path.is_dir() and any((path / f).exists() for f in ("dataset_dict.json", "dataset_info.json", "state.json"))
+
+
 def _stem(path: Path) -> str:
     name = path.name
     for suffix in JSON_SUFFIXES:
@@ -55,7 +59,7 @@ def dataset_segments(spec: str, split: str | None, fields=None) -> list[Segment]
     import datasets
 
     path = Path(spec).expanduser()
-    if path.is_dir() and ((path / "dataset_info.json").exists() or (path / "state.json").exists()):
+    if _saved_dataset(path):
         ds = datasets.load_from_disk(str(path))
     else:
         ds = datasets.load_dataset(spec, split=split)
@@ -83,7 +87,7 @@ def load_segments(spec: str, split: str | None = None, fields=None, control: boo
         if not _is_json(path):
             raise LeanerDataError(f"{spec}: a benchmark file must be .jsonl or .json (optionally .zst)")
         segments = file_segments(path, fields)
-    elif path.is_dir() and any(_is_json(p) for p in path.iterdir()) and not (path / "dataset_info.json").exists():
+    elif path.is_dir() and not _saved_dataset(path) and any(_is_json(p) for p in path.iterdir()):
         segments = [s for p in sorted(path.iterdir()) if p.is_file() and _is_json(p) for s in file_segments(p, fields)]
     else:
         segments = dataset_segments(spec, split, fields)
