@@ -127,5 +127,6 @@ def format_probe(result: dict) -> str:
     table = text_table(["continuation", "items", "paraphrases", "gap", "95% CI"], rows, numbers_right=True)
     return (f"{table}\n\n{result['compared']:,} items compared ({result['unchanged_by_paraphrase']:,} unchanged by the "
             f"paraphrase, left out); prompt = first {result['prompt_fraction']:.0%} of an item's tokens, then "
-            f"{result['continuation_tokens']} tokens to continue. A gap well above 0 (loss: below 0) with an interval "
-            "clear of 0 says the model saw the items.")
+            f"{result['continuation_tokens']} tokens to continue. Exact continuation above 0 on items but not on "
+            "paraphrases says the model saw the items; a small token-accuracy / loss gap alone is what rewording "
+            "costs any model (the paraphrases use rarer words): compare with a model known clean.")
