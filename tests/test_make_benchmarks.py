@@ -30,10 +30,10 @@ def test_make_glue_survival_and_resume_after_kill(fault_proxy, llm_server, sampl
             "--max_tokens", "24", "--concurrency", "1", "--output_dir", str(out)]
     child = subprocess.Popen(CLI + args)  # talks to the proxy: no server of its own
     deadline = time.monotonic() + 300
-    while _cached(out) < 2 and child.poll() is None and time.monotonic() < deadline:
+    while _cached(out) < 1 and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
     child.kill()  # SIGKILL, mid-run
-    child.wait()
+    assert child.wait() == -9, "the run ended before it could be killed"
     before = _cached(out)
     assert main(args) == 0
     report = json.loads((out / "report.json").read_text())
