@@ -204,8 +204,9 @@ def make_eval(seed_files: list[str], client, output_dir, n_questions: int, refer
         sim_ref = (emb @ ref.T).max(1)
         kept = [(exact_unique[i], float(sim_ref[i])) for i in chosen]
     counts = {}
+    source = Path(client.model).name if Path(client.model).is_absolute() else client.model  # no local paths
     for name, lo, hi in BUCKETS:
-        rows = [{"question": q, "source": client.model, "similarity": round(s, 4),
+        rows = [{"question": q, "source": source, "similarity": round(s, 4),
                  "hash": hashlib.sha256(q.encode()).hexdigest()} for q, s in kept if lo <= s < hi]
         _write_jsonl(out / f"{name}.jsonl", rows)
         counts[name] = len(rows)
