@@ -18,6 +18,8 @@ from .commands_llm import cmd_serve_llm
 from .commands_eval import check_eval_glue, cmd_eval_glue, cmd_experiment_architectures, cmd_push_results
 from .commands_instruct import (check_generate, check_instruct, check_judge, cmd_experiment_instruction, cmd_generate,
                                 cmd_instruct, cmd_judge)
+from .commands_hare import (check_decontaminate, check_leakage_probe, cmd_decontaminate, cmd_diversity_sample,
+                            cmd_filter_quality, cmd_leakage_probe, cmd_make_eval, cmd_make_glue)
 from .data.release import GENRES, SIZES, SPLITS
 from .evaluation import TASKS
 
@@ -261,12 +263,103 @@ def add_serve_llm(sub) -> None:
     s.set_defaults(func=cmd_serve_llm)
 
 
+def add_decontaminate(sub) -> None:
+    d = sub.add_parser("decontaminate", help="drop training documents that hold benchmark items (HARE's n-gram rule)")
+    d.add_argument("files", nargs="+", type=existing_file, help="training data: .jsonl/.json[.zst] records with a text field")
+    d.add_argument("--benchmark", nargs="+", action="extend", required=True, metavar="FILE_OR_DATASET",
+                   help="LEANER-GLUE / LEANER-Eval .jsonl files, folders of them, saved datasets folders or Hub ids")
+    d.add_argument("--control", nargs="+", action="extend", default=[], metavar="FILE_OR_DATASET",
+                   help="control benchmarks: documents they alone match are kept and counted as false positives")
+    flag(d, "--benchmark_split", help="with a datasets benchmark: its split (default: every split)")
+    flag(d, "--benchmark_fields", type=csv_list(str), help="item fields holding text (default: the GLUE/Eval ones)")
+    flag(d, "--text_column", default="text", help="the training records' text field")
+    d.add_argument("--n", type=positive_int, default=8, help="n-gram length (HARE: 4-8 short task data, 10-15 long)")
+    d.add_argument("--threshold", type=nonnegative_float, default=0.5,
+                   help="drop when more than this share of one item's n-grams is in the document (0: one n-gram)")
+    flag(d, "--min_words", type=positive_int, default=5, help="benchmark fields with fewer words are not checked")
+    flag(d, "--shard_size", type=positive_int, default=10_000, help="documents per resumable shard")
+    flag(d, "--output_dir", "--output", required=True, type=writable_output)
+    d.set_defaults(func=cmd_decontaminate, check=check_decontaminate)
+
+
+def add_leakage_probe(sub) -> None:
+    p = sub.add_parser("leakage-probe", help="does a trained model continue benchmark items better than paraphrases?")
+    p.add_argument("model", type=folder_or_hub_id, help="a causal LM folder (e.g. from `hf-leaner pretrain`) or Hub id")
+    p.add_argument("--benchmark", nargs="+", action="extend", required=True, metavar="FILE_OR_DATASET",
+                   help="benchmark items, as decontaminate takes them")
+    p.add_argument("--paraphrases", nargs="+", action="extend", metavar="FILE_OR_DATASET",
+                   help="the same items reworded, in the same order (default: a fixed offline synonym rewrite)")
+    flag(p, "--benchmark_split", help="with a datasets benchmark: its split")
+    flag(p, "--benchmark_fields", type=csv_list(str), help="item fields holding text (default: the GLUE/Eval ones)")
+    flag(p, "--max_items", type=positive_int, default=2000, help="the first N item fields")
+    flag(p, "--prompt_fraction", type=positive_float, default=0.5, help="share of an item's tokens given as prompt")
+    flag(p, "--continuation_tokens", type=positive_int, default=12, help="tokens the model must continue")
+    flag(p, "--output_json", "--output", help="also write the result to this JSON file")
+    p.set_defaults(func=cmd_leakage_probe, check=check_leakage_probe)
+
+
+def add_filter_quality(sub) -> None:
+    q = sub.add_parser("filter-quality", help="datatrove's heuristic quality filters (Gopher, FineWeb), thresholds reported")
+    q.add_argument("files", nargs="+", type=existing_file, help=".jsonl/.json[.zst] records with a text field")
+    q.add_argument("--filters", type=csv_list(str, ("gopher_quality", "gopher_repetition", "fineweb_quality"), "filter"),
+                   default=["gopher_quality", "gopher_repetition", "fineweb_quality"], help="comma-separated, in order")
+    flag(q, "--min_doc_words", type=nonnegative_int, help="Gopher quality: fewest words (default 50; 0: no minimum)")
+    flag(q, "--text_column", default="text")
+    flag(q, "--output_dir", "--output", required=True, type=writable_output)
+    q.set_defaults(func=cmd_filter_quality)
+
+
+def add_diversity_sample(sub) -> None:
+    d = sub.add_parser("diversity-sample", help="sample evenly over embedding clusters (all-MiniLM-L6-v2 + k-means)")
+    d.add_argument("files", nargs="+", type=existing_file, help=".jsonl/.json[.zst] records with a text field")
+    flag(d, "--n_samples", type=positive_int, required=True, help="documents to keep")
+    d.add_argument("--clusters", type=positive_int, default=20, help="k-means clusters (topics)")
+    d.add_argument("--seed", type=nonnegative_int, default=0)
+    flag(d, "--text_column", default="text")
+    flag(d, "--output_dir", "--output", required=True, type=writable_output)
+    d.set_defaults(func=cmd_diversity_sample)
+
+
+def _endpoint_flags(p) -> None:
+    flag(p, "--base_url", help="OpenAI-compatible endpoint ending in /v1 (default: start the local SmolLM2 endpoint)")
+    p.add_argument("--model", help="model name for the endpoint (default: the local endpoint's)")
+    flag(p, "--api_key_env", help="environment variable holding the API key (never written anywhere)")
+    p.add_argument("--concurrency", type=positive_int, default=4, help="requests in flight")
+    flag(p, "--max_tokens", type=positive_int, help="longest reply (default: 96 for rewrites and verdicts, 48 for questions)")
+    flag(p, "--timeout_s", type=positive_float, default=120.0, help="seconds per request before it is retried")
+    flag(p, "--output_dir", "--output", required=True, type=writable_output,
+         help="results, report and the reply cache (OUT/llm_cache: a rerun resumes, asking nothing twice)")
+
+
+def add_make_glue(sub) -> None:
+    g = sub.add_parser("make-glue", help="LEANER-GLUE: rewrite GLUE examples simply, keep those whose label a judge keeps")
+    g.add_argument("files", nargs="+", type=existing_file, help="GLUE-format .jsonl files named <task>_<split>.jsonl")
+    flag(g, "--max_examples", type=positive_int, help="the first N examples of each file")
+    _endpoint_flags(g)
+    g.set_defaults(func=cmd_make_glue)
+
+
+def add_make_eval(sub) -> None:
+    e = sub.add_parser("make-eval", help="LEANER-Eval: new simple questions from seeds, de-duplicated and bucketed")
+    e.add_argument("seeds", nargs="+", type=existing_file, help=".jsonl files of seed questions ('question' field)")
+    flag(e, "--n_questions", type=positive_int, required=True, help="questions to ask the model for")
+    e.add_argument("--reference", nargs="+", type=existing_file, default=[],
+                   help="questions to bucket similarity against (default: the seeds)")
+    e.add_argument("--shots", type=positive_int, default=4, help="seed examples in each request")
+    flag(e, "--near_duplicate", type=positive_float, default=0.95, help="embedding cosine at which two are one")
+    e.add_argument("--seed", type=nonnegative_int, default=0)
+    _endpoint_flags(e)
+    e.set_defaults(func=cmd_make_eval)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="hf-leaner", description="Tiny LMs in a simpler language environment. --debug (or "
                "HF_LEANER_DEBUG=1) shows tracebacks.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_build_dataset, add_stats, add_quickstart, add_experiment, add_train_tokenizer, add_push_model,
-                add_local_hub, add_eval_glue, add_push_results, add_serve_llm, add_instruct, add_generate, add_judge):
+                add_local_hub, add_eval_glue, add_push_results, add_serve_llm, add_instruct, add_generate, add_judge,
+                add_decontaminate, add_leakage_probe, add_filter_quality, add_diversity_sample, add_make_glue,
+                add_make_eval):
         add(sub)
     sub.add_parser("pretrain", help="pretrain a tiny model, with or without a curriculum (--help for all flags)",
                    add_help=False)
