@@ -15,6 +15,7 @@ from .commands import (CORPORA, check_build_dataset, check_experiment, check_pus
                        check_train_tokenizer, cmd_build_dataset, cmd_experiment, cmd_local_hub, cmd_pretrain,
                        cmd_push_model, cmd_quickstart, cmd_stats, cmd_train_tokenizer)
 from .commands_eval import check_eval_glue, cmd_eval_glue, cmd_experiment_architectures, cmd_push_results
+from .commands_simplify import check_simplify, cmd_simplify
 from .data.release import GENRES, SIZES, SPLITS
 from .evaluation import TASKS
 
@@ -177,12 +178,36 @@ def add_local_hub(sub) -> None:
     h.set_defaults(func=cmd_local_hub)
 
 
+def add_simplify(sub) -> None:
+    s = sub.add_parser("simplify", help="make a LEANER corpus from ORIGINAL documents (rewrite, validate, release layout)")
+    flag(s, "--data", "--data_dir", required=True, type=release_dir, help="a release copy with data/ori/ inside")
+    flag(s, "--corpus_size", "--size", choices=SIZES, default="10M")
+    s.add_argument("--split", default="validation", choices=SPLITS)
+    s.add_argument("--genres", nargs="+", choices=GENRES, default=["wiki"])
+    flag(s, "--output_dir", "--output", required=True, type=writable_output,
+         help="OUT: writes OUT/data/leaner/... and OUT/failures.jsonl; rerun to resume")
+    s.add_argument("--backend", default="lexical", choices=["lexical", "openai", "transformers"],
+                   help="lexical: offline WordNet simplifier; openai: any OpenAI-compatible endpoint; "
+                        "transformers: a local model folder")
+    flag(s, "--base_url", help="openai backend: the endpoint, ending in /v1 (API key from HF_LEANER_LLM_API_KEY)")
+    s.add_argument("--model", help="openai: the model name; transformers: a local model folder")
+    s.add_argument("--workers", type=positive_int, default=1, help="datatrove tasks run at once")
+    s.add_argument("--concurrency", type=positive_int, default=4, help="openai: requests in flight per worker")
+    flag(s, "--max_tokens", type=positive_int, default=512, help="LLM backends: answer length cap per chunk")
+    s.add_argument("--limit", type=positive_int, help="only the first N documents of each genre")
+    flag(s, "--max_attempts", type=positive_int, default=2, help="LLM backends: tries per chunk that fails a check")
+    flag(s, "--min_core_share", type=nonnegative_float, default=0.75,
+         help="a chunk passes with at least this share of words in the 2,000-word core list")
+    flag(s, "--no_meaning_check", action="store_true", help="skip the sentence-embedding similarity check")
+    s.set_defaults(func=cmd_simplify, check=check_simplify)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="hf-leaner", description="Tiny LMs in a simpler language environment. --debug (or "
                "HF_LEANER_DEBUG=1) shows tracebacks.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_build_dataset, add_stats, add_quickstart, add_experiment, add_train_tokenizer, add_push_model,
-                add_local_hub, add_eval_glue, add_push_results):
+                add_local_hub, add_eval_glue, add_push_results, add_simplify):
         add(sub)
     sub.add_parser("pretrain", help="pretrain a tiny model, with or without a curriculum (--help for all flags)",
                    add_help=False)
