@@ -43,7 +43,7 @@ def _source_hashes(shared_dir: Path, genres, limit: int) -> set:
     return hashes
 
 
-def test_lexical_simplify_writes_the_release_layout(shared_dir, tmp_path):
+def test_lexical_simplify_writes_the_release_layout(shared_dir, tmp_path, capsys):
     from hf_leaner import load_leaner
     from hf_leaner.data.text_units import common_english_words, words
     from hf_leaner.simplify.documents import OriginalReader
@@ -75,6 +75,14 @@ def test_lexical_simplify_writes_the_release_layout(shared_dir, tmp_path):
     ds = load_leaner("leaner-pretrain", "leaner-10M-wiki", data_dir=out, split="validation",
                      cache_dir=str(tmp_path / "hf"))
     assert sorted(ds["hash"]) == sorted(kept)
+
+    # hf-leaner stats puts it beside the release's GPT-4 rewrite and the original, on the same documents
+    capsys.readouterr()
+    assert cli.main(["stats", "--data", str(shared_dir), "--genres", "wiki", "--simplified", str(out), "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
+    assert set(rows) == {"wiki/leaner", "wiki/original", "wiki/out"}
+    assert {r["documents"] for r in rows.values()} == {len(kept)}
+    assert rows["wiki/out"]["share_outside_top_2000"] < rows["wiki/original"]["share_outside_top_2000"]
 
 
 def _results_lines(out: Path) -> int:

@@ -51,6 +51,8 @@ def add_stats(sub) -> None:
     s.add_argument("--split", default=None, choices=SPLITS, help="split (default validation for --data)")
     s.add_argument("--genres", nargs="+", choices=GENRES)
     s.add_argument("--unpaired", action="store_true", help="with --data: count every document, paired or not")
+    s.add_argument("--simplified", nargs="+", type=release_dir, metavar="OUT",
+                   help="with --data: also rows for these `hf-leaner simplify` outputs, on the same documents")
     s.add_argument("--dataset", type=folder_or_hub_id, help="a published folder or Hub dataset, read with load_dataset")
     s.add_argument("--config", help="with --dataset: its config")
     flag(s, "--text_column", default="text", help="the text column / JSON field")
