@@ -14,6 +14,7 @@ from .cli_args import (ARCHITECTURES, Parser, at_least, byte_size, choice_list, 
 from .commands import (CORPORA, check_build_dataset, check_experiment, check_push_model, check_stats,
                        check_train_tokenizer, cmd_build_dataset, cmd_experiment, cmd_local_hub, cmd_pretrain,
                        cmd_push_model, cmd_quickstart, cmd_stats, cmd_train_tokenizer)
+from .commands_llm import cmd_serve_llm
 from .commands_eval import check_eval_glue, cmd_eval_glue, cmd_experiment_architectures, cmd_push_results
 from .commands_simplify import check_simplify, cmd_simplify
 from .data.release import GENRES, SIZES, SPLITS
@@ -180,6 +181,13 @@ def add_local_hub(sub) -> None:
     h.set_defaults(func=cmd_local_hub)
 
 
+def add_serve_llm(sub) -> None:
+    s = sub.add_parser("serve-llm", help="serve the local OpenAI-compatible LLM endpoint (SmolLM2-135M-Instruct, CPU)")
+    s.add_argument("--port", type=port, default=0, help="0 (default) picks a free port")
+    flag(s, "--model_dir", default=None, help="folder of the converted model (default: the hf-leaner cache)")
+    s.set_defaults(func=cmd_serve_llm)
+
+
 def add_simplify(sub) -> None:
     s = sub.add_parser("simplify", help="make a LEANER corpus from ORIGINAL documents (rewrite, validate, release layout)")
     flag(s, "--data", "--data_dir", required=True, type=release_dir, help="a release copy with data/ori/ inside")
@@ -209,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
                "HF_LEANER_DEBUG=1) shows tracebacks.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_build_dataset, add_stats, add_quickstart, add_experiment, add_train_tokenizer, add_push_model,
-                add_local_hub, add_eval_glue, add_push_results, add_simplify):
+                add_local_hub, add_eval_glue, add_push_results, add_serve_llm, add_simplify):
         add(sub)
     sub.add_parser("pretrain", help="pretrain a tiny model, with or without a curriculum (--help for all flags)",
                    add_help=False)
