@@ -174,3 +174,65 @@ def test_missing_originals_are_a_clear_error(sample_dir, tmp_path, capsys):
                    "--output", str(tmp_path)])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc != 0 and len(err) == 1 and "no ORIGINAL shards" in err[0]
+
+
+# ------------------------------------------------------------------------------------ the LLM path (real server)
+
+
+def _short_wiki_release(shared_dir: Path, root: Path, n: int) -> list[str]:
+    """A release copy holding the ``n`` shortest real wiki articles of the 10M validation split; their hashes."""
+    import zstandard
+
+    from hf_leaner.data.release import iter_records
+
+    src = find_pretrain_files(shared_dir, "original", "10M", "validation", ("wiki",))[0]
+    records = sorted((rec for _, rec in iter_records(src.path)), key=lambda r: len(next(iter(r.values()))))[:n]
+    folder = root / "data" / "ori" / "10M" / "validation"
+    folder.mkdir(parents=True)
+    lines = "".join(json.dumps(r) + "\n" for r in records).encode()
+    (folder / src.path.name).write_bytes(zstandard.ZstdCompressor().compress(lines))
+    return [sha256(next(iter(r.values()))) for r in records]
+
+
+def _simplify_openai(data: Path, out: Path, base_url: str, model: str, *extra: str) -> subprocess.CompletedProcess:
+    cmd = CLI + ["simplify", "--data", str(data), "--genres", "wiki", "--backend", "openai", "--base-url", base_url,
+                 "--model", model, "--max-tokens", "48", "--no-meaning-check", "--output", str(out), *extra]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+
+def test_openai_backend_against_the_local_server(llm_server, shared_dir, tmp_path):
+    data = tmp_path / "release"
+    hashes = _short_wiki_release(shared_dir, data, 2)
+    done = _simplify_openai(data, tmp_path / "out", llm_server.base_url, llm_server.model, "--concurrency", "2")
+    assert done.returncode == 0, done.stderr
+    kept, failed = _outputs(tmp_path / "out")
+    assert set(kept) | set(failed) == set(hashes)
+    for rec in kept.values():  # whatever the small model managed passed every check
+        assert set(rec) == {"idx", "text", "hash"} and rec["text"].strip()
+    for rec in failed.values():  # and what it did not is recorded with why
+        assert rec["reason"].startswith("chunk ")
+    assert "rewritten" in done.stdout and "documents/s" in done.stdout
+
+
+def test_endpoint_faults_are_retried_then_recorded(fault_proxy, shared_dir, tmp_path):
+    data = tmp_path / "release"
+    hashes = _short_wiki_release(shared_dir, data, 1)
+    # transient faults, one after the other: the client retries each (backoff, Retry-After) and gets through
+    url, counter = fault_proxy(["429:1", "500", "truncated", "garbage", "empty", "forward*"])
+    done = _simplify_openai(data, tmp_path / "out1", url, "m", "--max-attempts", "1", "--max-retries", "6")
+    assert done.returncode == 0, done.stderr
+    kept, failed = _outputs(tmp_path / "out1")
+    assert set(kept) | set(failed) == set(hashes)
+    assert int(counter.read_text()) >= 1, "the request got through to the server after the faults"
+    assert all("http" not in r["reason"] and "empty reply" not in r["reason"] for r in failed.values())
+    stats = json.loads(counter.with_name(counter.name + ".stats.json").read_text())
+    assert stats["received"] >= 6
+
+    # a fault that does not go away: recorded as that document's failure, nothing written as text
+    url, counter = fault_proxy(["503*"])
+    done = _simplify_openai(data, tmp_path / "out2", url, "m", "--max-retries", "2")
+    assert done.returncode == 0, done.stderr
+    kept, failed = _outputs(tmp_path / "out2")
+    assert not kept and set(failed) == set(hashes)
+    assert all("503" in r["reason"] for r in failed.values()), failed
+    assert int(counter.read_text()) == 0

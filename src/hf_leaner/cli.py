@@ -204,6 +204,8 @@ def add_simplify(sub) -> None:
     s.add_argument("--workers", type=positive_int, default=1, help="datatrove tasks run at once")
     s.add_argument("--concurrency", type=positive_int, default=4, help="openai: requests in flight per worker")
     flag(s, "--max_tokens", type=positive_int, default=512, help="LLM backends: answer length cap per chunk")
+    flag(s, "--max_retries", type=nonnegative_int, default=5, help="openai: retries of an endpoint fault, with backoff")
+    s.add_argument("--timeout", type=positive_float, default=120.0, help="openai: seconds per request")
     s.add_argument("--limit", type=positive_int, help="only the first N documents of each genre")
     flag(s, "--max_attempts", type=positive_int, default=2, help="LLM backends: tries per chunk that fails a check")
     flag(s, "--min_core_share", type=nonnegative_float, default=0.75,

@@ -37,7 +37,8 @@ def cmd_simplify(args) -> int:
     kwargs = {}
     if args.backend == "openai":
         kwargs = dict(base_url=args.base_url, model=args.model, max_concurrency=args.concurrency,
-                      max_tokens=args.max_tokens, cache_dir=str(Path(args.output_dir) / ".simplify" / "llm-cache"))
+                      max_tokens=args.max_tokens, max_retries=args.max_retries, timeout_s=args.timeout,
+                      cache_dir=str(Path(args.output_dir) / ".simplify" / "llm-cache"))
     elif args.backend == "transformers":
         kwargs = dict(model_path=str(Path(args.model).resolve()), max_new_tokens=args.max_tokens)
     cfg = SimplifyConfig(data_dir=args.data, output_dir=args.output_dir, size=args.corpus_size, split=args.split,
