@@ -214,23 +214,23 @@ def test_openai_backend_against_the_local_server(llm_server, shared_dir, tmp_pat
     assert "rewritten" in done.stdout and "documents/s" in done.stdout
 
 
-def test_endpoint_faults_are_retried_then_recorded(fault_proxy, shared_dir, tmp_path):
+def test_endpoint_faults_are_retried_then_recorded(fault_proxy, llm_server, shared_dir, tmp_path):
     data = tmp_path / "release"
     hashes = _short_wiki_release(shared_dir, data, 1)
     # transient faults, one after the other: the client retries each (backoff, Retry-After) and gets through
     url, counter = fault_proxy(["429:1", "500", "truncated", "garbage", "empty", "forward*"])
-    done = _simplify_openai(data, tmp_path / "out1", url, "m", "--max-attempts", "1", "--max-retries", "6")
+    done = _simplify_openai(data, tmp_path / "out1", url, llm_server.model, "--max-attempts", "1", "--max-retries", "6")
     assert done.returncode == 0, done.stderr
     kept, failed = _outputs(tmp_path / "out1")
     assert set(kept) | set(failed) == set(hashes)
     assert int(counter.read_text()) >= 1, "the request got through to the server after the faults"
-    assert all("http" not in r["reason"] and "empty reply" not in r["reason"] for r in failed.values())
+    assert all("http" not in r["reason"] and "empty reply" not in r["reason"] for r in failed.values()), failed
     stats = json.loads(counter.with_name(counter.name + ".stats.json").read_text())
     assert stats["received"] >= 6
 
     # a fault that does not go away: recorded as that document's failure, nothing written as text
     url, counter = fault_proxy(["503*"])
-    done = _simplify_openai(data, tmp_path / "out2", url, "m", "--max-retries", "2")
+    done = _simplify_openai(data, tmp_path / "out2", url, llm_server.model, "--max-retries", "2")
     assert done.returncode == 0, done.stderr
     kept, failed = _outputs(tmp_path / "out2")
     assert not kept and set(failed) == set(hashes)
