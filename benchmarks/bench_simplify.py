@@ -6,7 +6,7 @@
   CPU) at client concurrency 1 / 4 / 16 on the same short documents; concurrency 1 is the plain
   one-request-at-a-time baseline. Replies are not cached here (no cache_dir), so every run asks the model.
 
-    python benchmarks/bench_simplify.py [--data ../shared/tinyhelen] [--docs 100] [--llm-docs 8] [--skip-llm]
+    python benchmarks/bench_simplify.py [--data ../shared/tinyhelen] [--docs 100] [--llm-docs 8] [--skip-llm] [--skip-lexical]
 """
 
 from __future__ import annotations
@@ -93,12 +93,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--skip-llm", action="store_true")
+    parser.add_argument("--skip-lexical", action="store_true")
     args = parser.parse_args()
     from loguru import logger
 
     logger.disable("datatrove")  # its per-step stats go to the logging folder, not over the table
 
-    rows = bench_lexical(args.data, args.docs)
+    rows = [] if args.skip_lexical else bench_lexical(args.data, args.docs)
     if not args.skip_llm:
         rows += bench_llm(args.data, args.llm_docs, args.concurrency, args.max_tokens)
     from hf_leaner.tables import text_table
