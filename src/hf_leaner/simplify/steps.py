@@ -165,8 +165,10 @@ class ValidateStep(PipelineStep):
             chunks = [c for doc in batch for c in doc.metadata["chunks"]]
             self._judge(chunks)
             for attempt in range(1, self.max_attempts):
+                # a check that failed or an answer out of format: ask again; an endpoint fault the client
+                # already retried with backoff is final
                 retry = [(doc, c) for doc in batch for c in doc.metadata["chunks"] if c["verdict"] and
-                         not (c.get("error") or "").startswith(("http", "timeout", "connection", "empty reply"))]
+                         (c.get("error") is None or c["error"].startswith("unparseable answer"))]
                 backend = backend or backend_from_spec(self.backend)
                 if not retry or not backend.retries_help:
                     break
