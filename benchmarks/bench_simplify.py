@@ -70,9 +70,11 @@ def bench_llm(data: str, n: int, concurrencies: list[int], max_tokens: int) -> l
                 if c["kind"] == "prose"]
     rows = []
     with LocalLLMServer() as server:
-        OpenAIBackend(server.base_url, server.model, max_tokens=8).rewrite(requests[:1])  # warm the model
+        OpenAIBackend(server.base_url, server.model, max_tokens=8, timeout_s=900).rewrite(requests[:1])  # warm up
         for conc in concurrencies:
-            backend = OpenAIBackend(server.base_url, server.model, max_concurrency=conc, max_tokens=max_tokens)
+            # a long timeout: queued requests wait for the ones ahead of them, and a timeout here would be retried
+            backend = OpenAIBackend(server.base_url, server.model, max_concurrency=conc, max_tokens=max_tokens,
+                                    timeout_s=900)
             t0 = time.perf_counter()
             results = backend.rewrite(requests)
             took = time.perf_counter() - t0
@@ -80,7 +82,7 @@ def bench_llm(data: str, n: int, concurrencies: list[int], max_tokens: int) -> l
             stats = backend.client.stats
             rows.append((f"LLM (SmolLM2-135M, CPU) concurrency {conc}", len(docs) / took,
                          f"{len(docs)} docs, {len(requests)} chunks in {took:.1f}s; {parsed} answers parsed; "
-                         f"{stats['completion_tokens'] / took:.1f} generated tokens/s"))
+                         f"{stats['completion_tokens'] / took:.1f} generated tokens/s, {stats['retries']} retries"))
     return rows
 
 
