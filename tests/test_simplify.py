@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 
 from hf_leaner import cli
 from hf_leaner.data.release import find_pretrain_files, iter_pretrain_examples, sha256
@@ -236,3 +238,22 @@ def test_endpoint_faults_are_retried_then_recorded(fault_proxy, llm_server, shar
     assert not kept and set(failed) == set(hashes)
     assert all("503" in r["reason"] for r in failed.values()), failed
     assert int(counter.read_text()) == 0
+
+
+def test_the_rules_the_offline_simplifier_applies():
+    from hf_leaner.simplify.lexical import LexicalSimplifier
+    from hf_leaner.simplify.prompts import AnswerFormatError, parse_answer
+    from hf_leaner.simplify.rules import private_data
+
+    s = LexicalSimplifier()
+    text = ("Albert Einstein moved to Paris on March 3, 1921. Write to a.b@example.org, call +1 415-555-0100 "
+            "or see <b>https://example.org/x</b>. The physicist utilized many approaches.")
+    out = s.simplify(text)
+    assert "Einstein" not in out and out.startswith("Amy ")           # a name from our list, same initial
+    assert "XX city" in out and "1921" not in out and "one day" in out
+    assert not private_data(out) and "<b>" not in out
+    assert "scientist" in out and "used" in out                        # rarer words swapped, inflection kept
+    assert parse_answer("ok <simple> Hi. </simple>") == "Hi."
+    for bad in ("", "no block", "<simple></simple>", "<simple>a</simple><simple>b</simple>"):
+        with pytest.raises(AnswerFormatError):
+            parse_answer(bad)
