@@ -204,15 +204,20 @@ def _simplify_openai(data: Path, out: Path, base_url: str, model: str, *extra: s
 
 def test_openai_backend_against_the_local_server(llm_server, shared_dir, tmp_path):
     data = tmp_path / "release"
-    hashes = _short_wiki_release(shared_dir, data, 2)
+    hashes = _short_wiki_release(shared_dir, data, 1)  # one short article: the CPU model is slow
     done = _simplify_openai(data, tmp_path / "out", llm_server.base_url, llm_server.model, "--concurrency", "2")
     assert done.returncode == 0, done.stderr
     kept, failed = _outputs(tmp_path / "out")
     assert set(kept) | set(failed) == set(hashes)
     for rec in kept.values():  # whatever the small model managed passed every check
         assert set(rec) == {"idx", "text", "hash"} and rec["text"].strip()
-    for rec in failed.values():  # and what it did not is recorded with why
+    stats = json.loads((tmp_path / "out" / ".simplify" / "logs" / "tasks-1" / "stats.json").read_text())
+    steps = {s["name"].split(": ", 1)[1]: s["stats"] for s in stats}
+    for rec in failed.values():  # and what it did not is recorded with why, after one more try
         assert rec["reason"].startswith("chunk ")
+        if "unparseable answer" in rec["reason"] or "core-vocabulary" in rec["reason"]:
+            retried = steps["✅ validate rewrites"]["chunks_retried"]
+            assert (retried["total"] if isinstance(retried, dict) else retried) >= 1
     assert "rewritten" in done.stdout and "documents/s" in done.stdout
 
 
