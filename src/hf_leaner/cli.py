@@ -20,6 +20,7 @@ from .commands_instruct import (check_generate, check_instruct, check_judge, cmd
                                 cmd_instruct, cmd_judge)
 from .commands_hare import (check_decontaminate, check_leakage_probe, cmd_decontaminate, cmd_diversity_sample,
                             cmd_filter_quality, cmd_leakage_probe, cmd_make_eval, cmd_make_glue)
+from .commands_simplify import check_simplify, cmd_simplify
 from .data.release import GENRES, SIZES, SPLITS
 from .evaluation import TASKS
 
@@ -55,6 +56,8 @@ def add_stats(sub) -> None:
     s.add_argument("--split", default=None, choices=SPLITS, help="split (default validation for --data)")
     s.add_argument("--genres", nargs="+", choices=GENRES)
     s.add_argument("--unpaired", action="store_true", help="with --data: count every document, paired or not")
+    s.add_argument("--simplified", nargs="+", type=release_dir, metavar="OUT",
+                   help="with --data: also rows for these `hf-leaner simplify` outputs, on the same documents")
     s.add_argument("--dataset", type=folder_or_hub_id, help="a published folder or Hub dataset, read with load_dataset")
     s.add_argument("--config", help="with --dataset: its config")
     flag(s, "--text_column", default="text", help="the text column / JSON field")
@@ -352,6 +355,32 @@ def add_make_eval(sub) -> None:
     e.set_defaults(func=cmd_make_eval)
 
 
+def add_simplify(sub) -> None:
+    s = sub.add_parser("simplify", help="make a LEANER corpus from ORIGINAL documents (rewrite, validate, release layout)")
+    flag(s, "--data", "--data_dir", required=True, type=release_dir, help="a release copy with data/ori/ inside")
+    flag(s, "--corpus_size", "--size", choices=SIZES, default="10M")
+    s.add_argument("--split", default="validation", choices=SPLITS)
+    s.add_argument("--genres", nargs="+", choices=GENRES, default=["wiki"])
+    flag(s, "--output_dir", "--output", required=True, type=writable_output,
+         help="OUT: writes OUT/data/leaner/... and OUT/failures.jsonl; rerun to resume")
+    s.add_argument("--backend", default="lexical", choices=["lexical", "openai", "transformers"],
+                   help="lexical: offline WordNet simplifier; openai: any OpenAI-compatible endpoint; "
+                        "transformers: a local model folder")
+    flag(s, "--base_url", help="openai backend: the endpoint, ending in /v1 (API key from HF_LEANER_LLM_API_KEY)")
+    s.add_argument("--model", help="openai: the model name; transformers: a local model folder")
+    s.add_argument("--workers", type=positive_int, default=1, help="datatrove tasks run at once")
+    s.add_argument("--concurrency", type=positive_int, default=4, help="openai: requests in flight per worker")
+    flag(s, "--max_tokens", type=positive_int, default=512, help="LLM backends: answer length cap per chunk")
+    flag(s, "--max_retries", type=nonnegative_int, default=5, help="openai: retries of an endpoint fault, with backoff")
+    s.add_argument("--timeout", type=positive_float, default=120.0, help="openai: seconds per request")
+    s.add_argument("--limit", type=positive_int, help="only the first N documents of each genre")
+    flag(s, "--max_attempts", type=positive_int, default=2, help="LLM backends: tries per chunk that fails a check")
+    flag(s, "--min_core_share", type=nonnegative_float, default=0.75,
+         help="a chunk passes with at least this share of words in the 2,000-word core list")
+    flag(s, "--no_meaning_check", action="store_true", help="skip the sentence-embedding similarity check")
+    s.set_defaults(func=cmd_simplify, check=check_simplify)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="hf-leaner", description="Tiny LMs in a simpler language environment. --debug (or "
                "HF_LEANER_DEBUG=1) shows tracebacks.")
@@ -359,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (add_build_dataset, add_stats, add_quickstart, add_experiment, add_train_tokenizer, add_push_model,
                 add_local_hub, add_eval_glue, add_push_results, add_serve_llm, add_instruct, add_generate, add_judge,
                 add_decontaminate, add_leakage_probe, add_filter_quality, add_diversity_sample, add_make_glue,
-                add_make_eval):
+                add_make_eval, add_simplify):
         add(sub)
     sub.add_parser("pretrain", help="pretrain a tiny model, with or without a curriculum (--help for all flags)",
                    add_help=False)

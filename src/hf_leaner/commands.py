@@ -62,7 +62,8 @@ def cmd_stats(args) -> int:
     if args.data:
         rows += stats.release_statistics(args.data, args.corpus_size, args.split, args.genres, tokenizer,
                                          paired=not args.unpaired, on_corrupt=args.on_corrupt, progress=progress,
-                                         max_memory_mb=args.max_memory_mb)
+                                         max_memory_mb=args.max_memory_mb,
+                                         simplified={Path(d).name: d for d in args.simplified or []})
     if args.dataset:
         from datasets import load_dataset
 
@@ -85,6 +86,8 @@ def check_stats(args) -> None:
         raise UsageError("stats: nothing to measure; give files, --data or --dataset")
     if args.unpaired and not args.data:
         raise UsageError("--unpaired only applies with --data (a release copy)")
+    if args.simplified and not args.data:
+        raise UsageError("--simplified compares with a release copy: give --data too")
     if args.config and not args.dataset:
         raise UsageError("--config only applies with --dataset")
     if args.split is None and args.data:

@@ -318,11 +318,14 @@ def corpus_statistics(texts: Iterable[str], name: str = "corpus", tokenizer=None
 
 def release_statistics(data_dir, size: str = "10M", split: str = "validation", genres=None,
                        tokenizer=None, paired: bool = True, on_corrupt: str = "warn",
-                       progress: bool = True, max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB) -> list[dict]:
+                       progress: bool = True, max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB,
+                       simplified: dict | None = None) -> list[dict]:
     """LEANER vs ORIGINAL per genre of a release copy, side by side.
 
     With ``paired=True`` only documents present in both variants (same ``hash``) are counted, so the
-    two rows of a genre describe the same documents.
+    two rows of a genre describe the same documents. ``simplified`` adds rows for our own rewrites
+    (``{name: folder}``, each an ``hf-leaner simplify`` output in the release layout); paired, every row of
+    a genre then counts only the documents that all of them hold.
     """
     from .errors import SourceWarning
     from .release import GENRES, find_pretrain_files, iter_pretrain_examples, release_root
@@ -333,12 +336,14 @@ def release_statistics(data_dir, size: str = "10M", split: str = "validation", g
         files = {v: find_pretrain_files(root, v, size, split, (genre,)) for v in ("leaner", "original")}
         if not files["leaner"] and not files["original"]:
             continue
+        for name, folder in (simplified or {}).items():
+            files[name] = find_pretrain_files(release_root(folder), "leaner", size, split, (genre,))
         keep = None
         if paired:
-            if not (files["leaner"] and files["original"]):
+            if not all(files.values()):
                 continue
             hashes = [{ex["hash"] for _, ex in iter_pretrain_examples(files[v], on_corrupt)} for v in files]
-            keep = hashes[0] & hashes[1]
+            keep = set.intersection(*hashes)
             if not keep and (hashes[0] or hashes[1]):
                 warnings.warn(f"{genre} {split}: no document pairs between the leaner files ({len(hashes[0]):,} rows) "
                               f"and the original files ({len(hashes[1]):,} rows); its paired statistics are empty "

@@ -33,6 +33,25 @@ def count_sentences(text: str) -> int:
                for sentence in segment("en", line) if _HAS_WORD_RE.search(sentence))
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each sentence of ``text`` (same rules as :func:`count_sentences`); the gaps between
+    spans are whitespace only, so ``text`` can be rebuilt exactly from them."""
+    from sentencex import segment
+
+    spans, offset = [], 0
+    for line in text.split("\n"):
+        cursor = 0
+        for sentence in segment("en", line):
+            piece = sentence.strip()
+            start = line.find(piece, cursor) if piece else -1
+            if start < 0:
+                continue
+            cursor = start + len(piece)
+            spans.append((offset + start, offset + cursor))
+        offset += len(line) + 1
+    return spans
+
+
 @lru_cache(maxsize=4)
 def common_english_words(n: int = COMMON_WORDS) -> frozenset[str]:
     """The ``n`` most frequent English words (``wordfreq``), in the form :func:`words` produces."""
