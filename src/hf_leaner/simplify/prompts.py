@@ -41,6 +41,18 @@ CODE_RULES = (
 
 FORMAT = f"Write only the rewritten text between {OPEN} and {CLOSE}, nothing before or after."
 
+# our own worked examples (they show the rules at work: a name by its initial, places, a vague time, an e-mail)
+PROSE_EXAMPLE = (
+    "Dr. Margaret Hollis relocated from Boston to Lisbon in March 2011 to pursue research in marine biology; "
+    "inquiries may be sent to m.hollis@example.org.",
+    "Mia moved from XX city to XX city one spring, some years ago. She went there to study the animals and plants "
+    "of the sea. People who have questions can write to an email address.",
+)
+CODE_EXAMPLE = (
+    "def mean(xs):\n    # compute the arithmetic average of the sequence\n    return sum(xs) / len(xs)",
+    "def mean(xs):\n    # add up the numbers and divide by how many there are\n    return sum(xs) / len(xs)",
+)
+
 
 def build_messages(text: str, genre: str, kind: str = "prose", attempt: int = 0) -> list[dict]:
     """Chat messages for one chunk; a retry (``attempt`` > 0) stresses what usually went wrong."""
@@ -51,7 +63,12 @@ def build_messages(text: str, genre: str, kind: str = "prose", attempt: int = 0)
     if attempt:
         system += ("\nYour last answer was not usable: answer with the full rewritten text, in common words, "
                    f"inside one {OPEN}...{CLOSE} block.")
-    return [{"role": "system", "content": system}, {"role": "user", "content": f"Text:\n{text}"}]
+    example = CODE_EXAMPLE if kind == "code" else PROSE_EXAMPLE
+    # one worked turn: small models follow a format they have seen far more often than one they were told
+    return [{"role": "system", "content": system},
+            {"role": "user", "content": f"Text:\n{example[0]}"},
+            {"role": "assistant", "content": f"{OPEN}{example[1]}{CLOSE}"},
+            {"role": "user", "content": f"Text:\n{text}"}]
 
 
 class AnswerFormatError(ValueError):
