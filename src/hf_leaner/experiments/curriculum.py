@@ -316,13 +316,12 @@ class Study:
     def cells(self) -> dict:
         """(schedule, strategy) -> {"lr": chosen LR, "sweep": {lr: held-out loss}, "runs": [records at that LR]}."""
         a, out = self.args, {}
-        for schedule in a.schedules:  # the sweeps first: every cell has its LR before any extra seed runs
+        for schedule in a.schedules:  # one schedule family complete before the next: a cut-short study says something
             for strategy in a.strategies:
                 sweep = {lr: self.run(schedule, strategy, lr, a.seeds[0]) for lr in a.learning_rates}
                 lr = min(sweep, key=lambda x: sweep[x]["heldout_loss"])
                 out[schedule, strategy] = {"lr": lr, "sweep": {x: r["heldout_loss"] for x, r in sweep.items()},
                                            "runs": [sweep[lr]]}
-        for schedule in a.schedules:
             for strategy in a.strategies:
                 cell = out[schedule, strategy]
                 cell["runs"] += [self.run(schedule, strategy, cell["lr"], s) for s in a.seeds[1:]]
