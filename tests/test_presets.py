@@ -2,7 +2,6 @@
 
 import json
 
-import pytest
 from transformers import HfArgumentParser
 
 from hf_leaner.cli import main
@@ -45,9 +44,3 @@ def test_pretrain_with_the_tinyhelen_preset_and_a_source_curriculum(tmp_path, sa
     summary = json.loads((out / "hf_leaner_summary.json").read_text())
     assert summary["steps"] == 4 and summary["tokens_seen"] == 4 * 8 * 32
     assert summary["curriculum"][0]["fraction"] == 0.05  # the paper's iterative pacing, from the preset
-
-
-@pytest.mark.parametrize("config", ["leaner+original-1M-all", "leaner+original-10M-nope"])
-def test_a_bad_source_config_is_one_line(config, capsys):
-    assert main(["pretrain", "--data", "sample", "--data_config", config]) == 2
-    assert "--data_config" in capsys.readouterr().err

@@ -102,8 +102,8 @@ def add_experiment(sub) -> None:
     e.add_argument("--seeds", type=csv_list(int), default=[1, 2, 3], help="curriculum: comma-separated (default 1,2,3)")
     e.add_argument("--budget", type=positive_int, default=327_680,
                    help="curriculum: training tokens per run, the same for every strategy (default 327,680)")
-    flag(e, "--learning_rates", type=csv_list(positive_float), default=[4e-3, 8e-3, 1.6e-2],
-         help="curriculum: the LR grid every strategy is tuned on (default 4e-3,8e-3,1.6e-2)")
+    flag(e, "--learning_rates", type=csv_list(positive_float), default=[2e-3, 4e-3, 8e-3],
+         help="curriculum: the LR grid every strategy is tuned on (default 2e-3,4e-3,8e-3)")
     e.add_argument("--schedules", type=csv_list(str, ["decay", "wsd"], "schedule"), default=["decay", "wsd"],
                    help="curriculum: LR families, decay (cosine) and wsd (warmup-stable-decay + averaging)")
     flag(e, "--max_train_documents", type=positive_int, help="curriculum: train on this many documents (default all)")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 PRESETS = {
     "none": [],
-    "cpu": ["--learning_rate", "3e-3", "--lr_scheduler_type", "cosine", "--warmup_ratio", "0.05",
+    "cpu": ["--learning_rate", "3e-3", "--lr_scheduler_type", "cosine", "--warmup_steps", "0.05",
             "--weight_decay", "0.01"],
     "tinyhelen": ["--arch", "llama", "--size", "paper-1M", "--data_config", "leaner-100M-all", "--vocab_size", "2000",
                   "--block_size", "1024", "--per_device_train_batch_size", "64", "--gradient_accumulation_steps", "8",
