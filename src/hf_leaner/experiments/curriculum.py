@@ -433,7 +433,8 @@ def plot(summary: dict, cells: dict, path: Path) -> Path:
             (line,) = ax.plot(grid / 1e6, mean, label=f"{strategy} (lr {cell['lr']:g})")
             ax.fill_between(grid / 1e6, mean - half, mean + half, color=line.get_color(), alpha=0.2)
         ax.axhline(summary["target"], color="grey", ls="--", lw=1, label="tuned baseline's final loss")
-        ax.axvline(TARGET_RATIO * summary["budget"] / 1e6, color="grey", ls=":", lw=1)
+        ax.axvline(TARGET_RATIO * summary["budget"] / 1e6, color="grey", ls=":", lw=1,
+                   label=f"{TARGET_RATIO:.0%} of the tokens (the target)")
         ax.set_title(f"{schedule} schedule")
         ax.set_xlabel("training tokens (M)")
         ax.legend(fontsize=7)
