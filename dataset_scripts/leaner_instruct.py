@@ -1,9 +1,11 @@
 """LEANER-Instruct: plain-language instruction-tuning data.
 
-Files: ``data/leaner/instruct/*.jsonl[.zst]`` with records ``{instruction, input, output}`` (``input`` may
-be empty or absent). The split comes from the file name (``train``, ``validation`` or ``test`` in it;
-otherwise ``train``). Each row also carries the rendered ``text`` for plain causal-LM tuning and
-``messages`` (user/assistant turns) for trl's ``SFTTrainer`` conversational format.
+The release ships ``data/leaner/instruction0000.jsonl`` with records ``{instruction, input, output, hash}``
+(``input`` may be empty). Its own splits are train ``[:99%]``, validation ``[98%:99%]`` (inside train) and test
+``[99%:]``; here validation is the release's ``[98%:99%]`` and train is ``[:98%]``, so they do not overlap (see
+``hf_leaner.data.instructions.release_split``). Our older layout ``data/leaner/instruct/*.jsonl[.zst]`` (split
+in the file name) is still read when the release file is absent. Each row carries the rendered ``text``
+(the release's ``### TASK INPUT:`` / ``### RESPONSE:`` template) and ``messages`` for trl's conversational format.
 """
 
 from __future__ import annotations
@@ -12,28 +14,18 @@ from dataclasses import dataclass
 
 import datasets
 
-from hf_leaner.data.release import LeanerDataError, MissingSourceError, iter_records, release_root
+from hf_leaner.data.instructions import (SPLITS, iter_release, normalize_record, ours_files, release_files,
+                                         render_text, split_of_name)
+from hf_leaner.data.release import MissingSourceError, release_root
 
 FEATURES = datasets.Features({
     "instruction": datasets.Value("string"),
     "input": datasets.Value("string"),
     "output": datasets.Value("string"),
+    "hash": datasets.Value("string"),
     "text": datasets.Value("string"),
     "messages": [{"role": datasets.Value("string"), "content": datasets.Value("string")}],
 })
-PROMPT_TEMPLATE = "Instruction: {instruction}\n{input_block}Answer: "
-
-
-def render_prompt(instruction: str, input_text: str = "") -> str:
-    input_block = f"Input: {input_text.strip()}\n" if input_text and input_text.strip() else ""
-    return PROMPT_TEMPLATE.format(instruction=instruction.strip(), input_block=input_block)
-
-
-def split_of(name: str) -> str:
-    for split in ("validation", "test", "train"):
-        if split in name:
-            return split
-    return "train"
 
 
 @dataclass
@@ -43,7 +35,7 @@ class LeanerInstructConfig(datasets.BuilderConfig):
 
 class LeanerInstruct(datasets.GeneratorBasedBuilder):
     BUILDER_CONFIG_CLASS = LeanerInstructConfig
-    BUILDER_CONFIGS = [LeanerInstructConfig(name="default", version=datasets.Version("1.0.0"),
+    BUILDER_CONFIGS = [LeanerInstructConfig(name="default", version=datasets.Version("2.0.0"),
                                             description="LEANER-Instruct instruction/input/output records.")]
     DEFAULT_CONFIG_NAME = "default"
 
@@ -53,37 +45,25 @@ class LeanerInstruct(datasets.GeneratorBasedBuilder):
 
     @staticmethod
     def source_patterns(cfg) -> list[str]:
-        return ["data/leaner/instruct/*"]
+        return ["data/leaner/instruction*", "data/leaner/instruct/*"]
 
     def _split_generators(self, dl_manager):
         root = release_root(self.config.data_dir, self.source_patterns(self.config), self.config.repo_id)
-        folder = root / "data" / "leaner" / "instruct"
-        files = sorted(p for p in folder.glob("*") if p.name.endswith((".jsonl", ".jsonl.zst"))) \
-            if folder.is_dir() else []
-        if not files:
-            raise MissingSourceError(f"{folder}: no LEANER-Instruct files (expected *.jsonl or *.jsonl.zst with "
-                                  "instruction/input/output records)")
-        by_split: dict[str, list] = {}
-        for f in files:
-            by_split.setdefault(split_of(f.name), []).append(f)
-        return [datasets.SplitGenerator(name=s, gen_kwargs={"paths": p}) for s, p in by_split.items()]
+        if release_files(root):
+            splits = SPLITS
+        else:
+            splits = sorted({split_of_name(p.name) for p in ours_files(root)}, key=SPLITS.index)
+        if not splits:
+            raise MissingSourceError(f"{root / 'data' / 'leaner'}: no LEANER-Instruct files (expected "
+                                     "instruction0000.jsonl or instruct/*.jsonl with instruction/input/output records)")
+        return [datasets.SplitGenerator(name=s, gen_kwargs={"root": root, "split": s}) for s in splits]
 
-    def _generate_examples(self, paths):
-        for path in paths:
-            for lineno, rec in iter_records(path):
-                where = f"{path}:{lineno}"
-                for name in ("instruction", "output"):
-                    if not isinstance(rec, dict) or not isinstance(rec.get(name), str):
-                        raise LeanerDataError(f"{where}: missing field '{name}' (a string); an instruct record "
-                                              "is {instruction, input, output}")
-                input_text = rec.get("input") or ""
-                if not isinstance(input_text, str):
-                    raise LeanerDataError(f"{where}: field 'input' should be a string")
-                prompt = render_prompt(rec["instruction"], input_text)
-                user = rec["instruction"].strip() + (f"\n\n{input_text.strip()}" if input_text.strip() else "")
-                yield f"{path.name}:{lineno}", {
-                    "instruction": rec["instruction"], "input": input_text, "output": rec["output"],
-                    "text": prompt + rec["output"].strip(),
-                    "messages": [{"role": "user", "content": user},
-                                 {"role": "assistant", "content": rec["output"].strip()}],
-                }
+    def _generate_examples(self, root, split):
+        for where, rec in iter_release(root, split):
+            r = normalize_record(rec, where)
+            output = r["output"].strip()
+            user = r["instruction"].strip() + (f"\n\n{r['input'].strip()}" if r["input"].strip() else "")
+            yield where.rsplit("/", 1)[-1], {
+                **r, "text": render_text(r["instruction"], r["input"], r["output"]),
+                "messages": [{"role": "user", "content": user}, {"role": "assistant", "content": output}],
+            }

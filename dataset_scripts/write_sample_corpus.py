@@ -203,7 +203,7 @@ QUESTIONS = ["Why do we need to sleep?", "How can you help a friend who is sad?"
 def write_sample(out: Path, seed: int = 0) -> None:
     rng = random.Random(seed)
     if out.exists():
-        for sub in ("data",):
+        for sub in ("data", "original_instruct"):
             shutil.rmtree(out / sub, ignore_errors=True)
     data = out / "data"
     # the 10M folder holds train + validation, the 100M folder a small test split (as in the release)
@@ -252,17 +252,47 @@ def write_sample(out: Path, seed: int = 0) -> None:
     write_jsonl(data / "leaner" / "eval" / "all.jsonl", questions)
     write_jsonl(data / "leaner" / "eval" / "split-0-7.jsonl", questions[:7])
     write_jsonl(data / "leaner" / "eval" / "inner_comparison.jsonl", questions[7:])
-    instruct = []
-    for i in range(30):
-        n, a = rng.choice(WORDS["noun"]), rng.choice(WORDS["adj"])
-        instruct.append({"instruction": f"Write one sentence about a {a[0]} {n[0]}.", "input": "",
-                         "output": f"The {n[0]} was {a[0]}, and everyone liked it."})
-        if i % 3 == 0:
-            instruct.append({"instruction": "Make this sentence simpler.", "input": f"The {n[1]} was {a[1]}.",
-                             "output": f"The {n[0]} was {a[0]}."})
-    write_jsonl(data / "leaner" / "instruct" / "train.jsonl", instruct[:-6])
-    write_jsonl(data / "leaner" / "instruct" / "validation.jsonl", instruct[-6:])
+    write_instructions(data, random.Random(seed + 1))
 
+
+def make_instruction(rng: random.Random) -> tuple[dict, dict]:
+    """One instruction record as (LEANER version, ORIGINAL version), alpaca-shaped, paired by ``hash``."""
+    n, a, _verb = rng.choice(WORDS["noun"]), rng.choice(WORDS["adj"]), rng.choice(WORDS["verb"])
+    name, place = rng.choice(NAMES), rng.choice(PLACES)
+    form = rng.randrange(5)
+    if form == 0:
+        plain = (f"Write one sentence about a {a[0]} {n[0]}.", "", f"The {n[0]} was {a[0]}, and everyone liked it.")
+        fancy = (f"Compose a single sentence concerning a {a[1]} {n[1]}.", "",
+                 f"The {n[1]} was decidedly {a[1]}, and it was universally appreciated.")
+    elif form == 1:
+        plain = ("Make this sentence simpler.", f"The {n[1]} was {a[1]}.", f"The {n[0]} was {a[0]}.")
+        fancy = ("Rewrite the following sentence in plainer language.", f"The {n[1]} was {a[1]}.",
+                 f"The {n[0]} was {a[0]}.")
+    elif form == 2:
+        w = Writer(rng)
+        for _ in range(2):
+            w.sentence((name, name))
+        plain = (f"Tell a short story about {name} and a {n[0]}.", "", w.texts()[0])
+        fancy = (f"Narrate a brief story involving {name} and a {n[1]}.", "", w.texts()[1])
+    elif form == 3:
+        plain = (f"What is a {n[0]}?", "", f"A {n[0]} is something you can find in {place[0]}. People like it.")
+        fancy = (f"Provide a definition of the term '{n[1]}'.", "",
+                 f"A {n[1]} is an entity commonly encountered in {place[1]}, generally regarded favorably.")
+    else:
+        plain = (f"Why is it good to be {a[0]}?", "", f"Being {a[0]} helps you. It also helps your friends.")
+        fancy = (f"Explain the advantages of being {a[1]}.", "",
+                 f"Being {a[1]} confers benefits upon the individual and, additionally, upon their companions.")
+    original = dict(zip(("instruction", "input", "output"), fancy))
+    leaner = {**dict(zip(("instruction", "input", "output"), plain)),
+              "hash": sha(json.dumps(original, sort_keys=True))}
+    return leaner, original
+
+
+def write_instructions(data: Path, rng: random.Random, count: int = 160) -> None:
+    """The release's LEANER-Instruct file shape, plus an alpaca-shaped ORIGINAL twin for EXP2 (not in the release)."""
+    pairs = [make_instruction(rng) for _ in range(count)]
+    write_jsonl(data / "leaner" / "instruction0000.jsonl", [p[0] for p in pairs])
+    write_jsonl(data.parent / "original_instruct" / "alpaca_sample.jsonl", [p[1] for p in pairs])
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

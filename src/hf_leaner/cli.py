@@ -8,14 +8,17 @@ import sys
 import warnings
 
 from .cli_args import (ARCHITECTURES, Parser, at_least, byte_size, csv_list, debug_requested, existing_dir,
-                       existing_file, flag, folder_or_hub_id, format_warning, model_size, nonnegative_int,
-                       port, positive_float, positive_int, quiet_progress_when_logged, release_dir,
+                       existing_file, flag, folder_or_hub_id, format_warning, model_size, nonnegative_float,
+                       nonnegative_int, port, positive_float, positive_int, quiet_progress_when_logged, release_dir,
                        report, repo_id, strategy_names, writable_output)
 from .commands import (CORPORA, check_build_dataset, check_push_model, check_stats, check_train_tokenizer,
                        cmd_build_dataset, cmd_local_hub, cmd_pretrain, cmd_push_model, cmd_quickstart, cmd_stats,
                        cmd_train_tokenizer)
 from .commands_curriculum import QUICKSTART_STRATEGY, check_experiment, cmd_experiment_curriculum
+from .commands_llm import cmd_serve_llm
 from .commands_eval import check_eval_glue, cmd_eval_glue, cmd_experiment_architectures, cmd_push_results
+from .commands_instruct import (check_generate, check_instruct, check_judge, cmd_experiment_instruction, cmd_generate,
+                                cmd_instruct, cmd_judge)
 from .data.release import GENRES, SIZES, SPLITS
 from .evaluation import TASKS
 
@@ -80,13 +83,14 @@ def add_quickstart(sub) -> None:
     q.add_argument("--seeds", type=csv_list(int), default=[1, 2, 3], help="comma-separated (default 1,2,3)")
     q.add_argument("--steps", type=positive_int, default=200)
     flag(q, "--block_size", type=at_least(8, "tokens per training block"), default=128)
+    flag(q, "--skip_instruct", action="store_true", help="stop after pretraining (no instruction tuning, no judge)")
     q.set_defaults(func=cmd_quickstart)
 
 
 def add_experiment(sub) -> None:
     e = sub.add_parser("experiment", help="the paper's experiments at CPU scale: curriculum (a fair study), "
-                       "architectures (EXP1)")
-    e.add_argument("which", choices=["curriculum", "architectures"])
+                       "architectures (EXP1), instruction following (EXP2)")
+    e.add_argument("which", choices=["curriculum", "architectures", "instruction"])
     flag(e, "--data", "--data_dir", default="sample", help="'sample', a release copy or a published corpus folder")
     flag(e, "--data_config", default="leaner-10M-all")
     e.add_argument("--arch", default="llama", choices=ARCHITECTURES)
@@ -99,7 +103,8 @@ def add_experiment(sub) -> None:
     e.add_argument("--strategies", type=csv_list(str, strategy_names(), "strategy"),
                    help="curriculum: comma-separated (default: baseline,warmup-compression,seqlen-warmup; the "
                         "baseline is always run)")
-    e.add_argument("--seeds", type=csv_list(int), default=[1, 2, 3], help="curriculum: comma-separated (default 1,2,3)")
+    e.add_argument("--seeds", type=csv_list(int), help="comma-separated (curriculum: default 1,2,3; instruction: "
+                   "default --seed)")
     e.add_argument("--budget", type=positive_int, default=327_680,
                    help="curriculum: training tokens per run, the same for every strategy (default 327,680)")
     flag(e, "--learning_rates", type=csv_list(positive_float), default=[2e-3, 4e-3, 8e-3],
@@ -130,8 +135,19 @@ def add_experiment(sub) -> None:
     flag(e, "--glue_seeds", type=csv_list(int), help="architectures: default the preset's")
     flag(e, "--glue_epochs", type=positive_float, help="architectures: default the preset's")
     flag(e, "--glue_max_train_examples", type=positive_int)
-    e.set_defaults(func=lambda args: (cmd_experiment_architectures if args.which == "architectures"
-                                      else cmd_experiment_curriculum)(args), check=check_experiment)
+    # instruction (EXP2): pretraining x instruction data, generate, judge
+    flag(e, "--instruct_steps", type=positive_int, default=60, help="instruction: tuning steps per model")
+    flag(e, "--original_instructions", default="sample-original",
+         help="instruction: the ORIGINAL instruction set (alpaca-cleaned file or datasets id; default: the sample's)")
+    flag(e, "--leaner_instructions", help="instruction: default --data's instruction file, else the sample's")
+    flag(e, "--questions_per_subset", type=positive_int, default=5, help="instruction: LEANER-Eval questions per subset")
+    flag(e, "--judge_base_url", default="local", help="instruction: 'local' or an OpenAI-compatible endpoint URL")
+    flag(e, "--judge_model", help="instruction: the judge model name (required with a URL)")
+    e.add_argument("--scale", choices=["cpu", "paper"], default="cpu",
+                   help="instruction: 'paper' = 14M models, 100M corpus, long runs, every question, 3 seeds")
+    e.set_defaults(func=lambda args: {"architectures": cmd_experiment_architectures,
+                                      "instruction": cmd_experiment_instruction,
+                                      "curriculum": cmd_experiment_curriculum}[args.which](args), check=check_experiment)
 
 
 def add_eval_glue(sub) -> None:
@@ -196,12 +212,79 @@ def add_local_hub(sub) -> None:
     h.set_defaults(func=cmd_local_hub)
 
 
+def add_instruct(sub) -> None:
+    i = sub.add_parser("instruct", help="instruction-tune a causal model (trl SFTTrainer, loss on the response only)")
+    i.add_argument("model", type=folder_or_hub_id, help="a folder written by `hf-leaner pretrain`, or a Hub id")
+    flag(i, "--data", "--data_dir", default="sample",
+         help="'sample' (LEANER-Instruct sample), 'sample-original' (its alpaca-shaped twin), a release copy, "
+              "a .json/.jsonl/.parquet file (instruction/input/output or chat messages) or a datasets id")
+    flag(i, "--output_dir", "--output", required=True, type=writable_output)
+    flag(i, "--max_steps", "--steps", type=positive_int, help="default: --num_train_epochs passes")
+    flag(i, "--num_train_epochs", type=positive_float, default=3.0)
+    flag(i, "--batch_size", type=positive_int, default=16)
+    flag(i, "--learning_rate", type=positive_float, default=1e-3, help="1e-3 suits 1M-20M models (see train/instruct.py)")
+    flag(i, "--max_length", type=at_least(8, "tokens per example"), default=256)
+    flag(i, "--max_train_examples", type=positive_int)
+    i.add_argument("--seed", type=nonnegative_int, default=42)
+    flag(i, "--lora_r", type=nonnegative_int, default=0, help="LoRA rank (0: full fine-tuning); merged when saved")
+    flag(i, "--lora_alpha", type=positive_int, default=16)
+    i.add_argument("--curriculum", choices=["random", "sentence_length", "self_loss", "lm_loss"],
+                   help="order the records with this difficulty (CurriculumSFTTrainer, linear pacing)")
+    i.set_defaults(func=cmd_instruct, check=check_instruct)
+
+
+def add_generate(sub) -> None:
+    g = sub.add_parser("generate", help="answer LEANER-Eval questions with one or more models (JSONL, resumable)")
+    g.add_argument("models", nargs="+", type=folder_or_hub_id, help="model folders (from `instruct`) or Hub ids")
+    flag(g, "--data", "--data_dir", default="sample",
+         help="'sample', a release copy (data/leaner/eval/*.jsonl) or a .jsonl of {question[, id]} records")
+    g.add_argument("--subsets", nargs="+", help="eval subsets, e.g. split-0-7 inner_comparison (default: all splits)")
+    flag(g, "--max_questions", type=positive_int, help="the first N questions of each subset")
+    flag(g, "--output_dir", "--output", required=True, type=writable_output, help="answers go to OUT/<model>.jsonl")
+    flag(g, "--batch_size", type=positive_int, default=16)
+    flag(g, "--max_new_tokens", type=positive_int, default=128)
+    g.add_argument("--sample", action="store_true", help="sample instead of greedy decoding")
+    g.add_argument("--temperature", type=positive_float, default=1.0)
+    g.set_defaults(func=cmd_generate, check=check_generate)
+
+
+def add_judge(sub) -> None:
+    j = sub.add_parser("judge", help="judge generated answers with an LLM over any OpenAI-compatible endpoint")
+    flag(j, "--base_url", required=True,
+         help="the endpoint, e.g. https://api.openai.com/v1, http://127.0.0.1:8000/v1 (vLLM, TGI, llama.cpp, "
+              "`hf-leaner serve-llm`), or 'local' to start the local endpoint for this run")
+    j.add_argument("--model", help="the judge model name the endpoint serves (default with 'local': its model)")
+    j.add_argument("--answers", nargs="+", required=True, type=existing_file,
+                   help="answers files from `hf-leaner generate`, one per model")
+    flag(j, "--output_dir", "--output", required=True, type=writable_output,
+         help="OUT/judgements.jsonl, OUT/results.json and the reply cache OUT/llm_cache")
+    flag(j, "--api_key_env", help="environment variable holding the key (default HF_LEANER_LLM_API_KEY, then "
+         "OPENAI_API_KEY); the key is never written anywhere")
+    j.add_argument("--concurrency", type=positive_int, default=4, help="requests in flight at once")
+    flag(j, "--max_retries", type=nonnegative_int, default=5)
+    j.add_argument("--timeout", type=positive_float, default=120.0, help="seconds per request")
+    flag(j, "--max_tokens", type=positive_int, help="reply budget (default: enough for the JSON of every model)")
+    j.add_argument("--seed", type=nonnegative_int, default=0, help="seeds the shuffled order of the answers")
+    flag(j, "--price_per_1m_input", type=nonnegative_float, help="for the cost column (USD per 1M prompt tokens)")
+    flag(j, "--price_per_1m_output", type=nonnegative_float)
+    flag(j, "--push_to_hub", nargs="+", type=repo_id, metavar="REPO",
+         help="one model repo per answers file: its scores go to .eval_results/leaner-eval.yaml and the card")
+    j.set_defaults(func=cmd_judge, check=check_judge)
+
+
+def add_serve_llm(sub) -> None:
+    s = sub.add_parser("serve-llm", help="serve the local OpenAI-compatible LLM endpoint (SmolLM2-135M-Instruct, CPU)")
+    s.add_argument("--port", type=port, default=0, help="0 (default) picks a free port")
+    flag(s, "--model_dir", default=None, help="folder of the converted model (default: the hf-leaner cache)")
+    s.set_defaults(func=cmd_serve_llm)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="hf-leaner", description="Tiny LMs in a simpler language environment. --debug (or "
                "HF_LEANER_DEBUG=1) shows tracebacks.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_build_dataset, add_stats, add_quickstart, add_experiment, add_train_tokenizer, add_push_model,
-                add_local_hub, add_eval_glue, add_push_results):
+                add_local_hub, add_eval_glue, add_push_results, add_serve_llm, add_instruct, add_generate, add_judge):
         add(sub)
     sub.add_parser("pretrain", help="pretrain a tiny model, with or without a curriculum (--help for all flags)",
                    add_help=False)

@@ -139,9 +139,23 @@ def cmd_quickstart(args) -> int:
     from .commands_curriculum import quickstart_curriculum
 
     summary.append(quickstart_curriculum(args, data_dir, out / "pretrain"))
+    summary += quickstart_instruction_stage(args, out)
     print()
     print(text_table(("step", "result", "time"), summary))
     return 0
+
+
+def quickstart_instruction_stage(args, out: Path) -> list:
+    """After pretraining: instruction tuning, generation, LLM judge (see commands_instruct.quickstart_instruction)."""
+    from .commands_instruct import pretrained_folder, quickstart_instruction
+
+    if getattr(args, "skip_instruct", False):
+        return []
+    model = pretrained_folder(out / "pretrain")
+    if model is None:
+        print("[instruct] skipped: no saved pretrained model under " + str(out / "pretrain"))
+        return []
+    return quickstart_instruction(out, model, data=str(args.data) if args.data else "sample", progress=args.progress)
 
 
 # the spellings other commands use for pretrain's own flags (HfArgumentParser takes --a_b and --a-b already)

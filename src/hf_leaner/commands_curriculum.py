@@ -20,6 +20,7 @@ def check_experiment(args) -> None:
     if args.model_size is None:
         args.model_size = "500K" if args.which == "curriculum" else "1M"
     if args.which == "curriculum":
+        args.seeds = args.seeds or [1, 2, 3]
         if len(set(args.seeds)) != len(args.seeds):
             raise UsageError(f"--seeds {','.join(map(str, args.seeds))}: a seed is repeated")
         if args.budget < args.batch_size * args.block_size * args.evals:
@@ -86,7 +87,8 @@ def quickstart_curriculum(args, data_dir, out: Path) -> tuple[str, str, str]:
                            strategies=("baseline", args.curriculum), schedules=(QUICKSTART_SCHEDULE,),
                            seeds=tuple(args.seeds), learning_rates=(4e-3,), budget=budget, arch=args.arch,
                            model_size=args.model_size, block_size=args.block_size, batch_size=8,
-                           vocab_size=args.vocab_size, evals=10, progress=args.progress)
+                           vocab_size=args.vocab_size, evals=10, progress=args.progress,
+                           save_models=not getattr(args, "skip_instruct", False))  # the instruction stage tunes one
     summary = run_study(study)
     print()
     print(summary["table"])

@@ -59,6 +59,7 @@ class StudyArguments:
     heldout_chars: int = 48_000  # ... up to this much text
     evals: int = 8  # validation evaluations per run, evenly spaced
     glue: bool = False
+    save_models: bool = False  # keep each run's final model in runs/<schedule>/<strategy>/lr<LR>_seed<S>/ (--glue does)
     glue_tasks: tuple[str, ...] = ("rte", "mrpc", "stsb")
     glue_max_train_examples: int = 1000
     progress: bool = False
@@ -276,7 +277,7 @@ def train_run(study: StudyArguments, data: StudyData, settings: dict) -> dict:
                  if "curriculum/fraction" in h]
     record = {"settings": settings, "curve": curve, "final_loss": final, "heldout_loss": heldout,
               "fractions": fractions, "tokens": int(tokens[steps]), "seconds": round(time.time() - t0, 1)}
-    if study.glue:
+    if study.glue or study.save_models:
         trainer.save_model(str(path.with_suffix("")))
     return record
 

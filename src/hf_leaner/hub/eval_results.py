@@ -52,9 +52,10 @@ def model_index_results(task_metrics: dict) -> list[EvalResult]:
             for task, by_split in task_metrics.items() for split, name, value in _metric_rows(task, by_split)]
 
 
-def _merged_entries(api: HfApi, repo_id: str, new: list[EvalResultEntry]) -> list[EvalResultEntry]:
+def _merged_entries(api: HfApi, repo_id: str, new: list[EvalResultEntry],
+                    results_file: str = RESULTS_FILE) -> list[EvalResultEntry]:
     try:
-        old = parse_eval_result_entries(yaml.safe_load(Path(hf_hub_download(repo_id, RESULTS_FILE, token=api.token))
+        old = parse_eval_result_entries(yaml.safe_load(Path(hf_hub_download(repo_id, results_file, token=api.token))
                                                        .read_text()) or [])
     except EntryNotFoundError:
         old = []
@@ -85,6 +86,32 @@ def push_results(run_dir: str | Path, repo_id: str, private: bool | None = None,
     card_data = ModelCardData(model_name=repo_id.split("/")[-1], eval_results=model_index_results(metrics))
     return metadata_update(repo_id, {"model-index": card_data.to_dict()["model-index"]}, overwrite=True, token=token,
                            commit_message="Add LEANER-GLUE results (model-index)")
+
+
+JUDGE_FILE = ".eval_results/leaner-eval.yaml"
+
+
+def push_judge_results(run_dir: str | Path, model: str, repo_id: str, token: str | None = None) -> str:
+    """Merge one model's LEANER-Eval judge scores (an ``hf-leaner judge`` folder) into ``repo_id``."""
+    from hf_leaner.data.release import LeanerDataError
+
+    path = Path(run_dir) / "results.json"
+    results = json.loads(path.read_text())
+    if model not in results["all"]:
+        raise LeanerDataError(f"{path}: no model {model!r} (models: {', '.join(results['all'])})")
+    blocks = {"all": results["all"], **results["subsets"]}
+    notes = (f"LLM judge {results['judge']['model']}, answers judged together in two orders; "
+             f"{results['rule']}; failure rate {results['all'][model]['failure_rate']:.3f}")
+    new = [EvalResultEntry(dataset_id=DATASET_ID, task_id=f"leaner-eval-{subset}-{c}", value=round(r[model][c], 3),
+                           notes=notes)
+           for subset, r in blocks.items() for c in ("grammar", "coherence", "specificity", "sum")
+           if r[model][c] is not None]
+    api = HfApi(token=token)
+    api.create_repo(repo_id, exist_ok=True)
+    entries = _merged_entries(api, repo_id, new, JUDGE_FILE)
+    return api.upload_file(path_or_fileobj=yaml.safe_dump(eval_result_entries_to_yaml(entries), sort_keys=False).encode(),
+                           path_in_repo=JUDGE_FILE, repo_id=repo_id,
+                           commit_message="Add LEANER-Eval judge scores (.eval_results)").commit_url
 
 
 def write_classifier_card(folder: str | Path, repo_id: str) -> Path:

@@ -1,0 +1,209 @@
+"""EXP2 at CPU scale: does a simpler language environment help instruction following?
+
+{LEANER, ORIGINAL} pretraining x {LEANER, ORIGINAL} instruction tuning: the same tiny model is pretrained
+on each corpus (same steps, one shared tokenizer), each is tuned on each instruction set, all four answer
+the same LEANER-Eval questions, and one LLM judges the four answers to a question together (two orders).
+Per seed; with several seeds the table gives the mean and a 95% t-interval over seeds.
+
+Data: LEANER-Instruct is the release's ``instruction0000.jsonl`` when ``--data`` has it, else the embedded
+sample's (written by us in the release's shape); ORIGINAL is ``--original_instructions`` (alpaca-cleaned in
+the paper; any local file or datasets id), by default the sample's alpaca-shaped twin of the same records.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+VARIANTS = ("leaner", "original")
+
+
+@dataclass
+class InstructionExperimentArguments:
+    output: str = "outputs/experiment-instruction"
+    data: str = "sample"                        # pretraining corpus + LEANER-Eval questions (release copy or sample)
+    leaner_instructions: str | None = None      # default: --data's instruction file, else the sample's
+    original_instructions: str = "sample-original"
+    arch: str = "llama"
+    size: str = "1M"
+    corpus_size: str = "10M"
+    pretrain_steps: int = 200
+    instruct_steps: int = 60
+    batch_size: int = 16
+    block_size: int = 128
+    vocab_size: int = 2000
+    questions_per_subset: int | None = 5
+    max_new_tokens: int = 64
+    seeds: list[int] = field(default_factory=lambda: [0])
+    judge_base_url: str = "local"               # or any OpenAI-compatible endpoint
+    judge_model: str | None = None
+    judge_concurrency: int = 4
+
+
+PAPER_SCALE = dict(size="14M", corpus_size="100M", pretrain_steps=20000, instruct_steps=3000, questions_per_subset=None,
+                   max_new_tokens=256, seeds=[0, 1, 2])
+
+
+def _leaner_source(a: InstructionExperimentArguments) -> str:
+    from hf_leaner.data.errors import LeanerDataError
+    from hf_leaner.data.instructions import load_instruction_records
+    from hf_leaner.train.instruct import resolve_source
+
+    if a.leaner_instructions:
+        return a.leaner_instructions
+    try:
+        load_instruction_records(resolve_source(a.data), "validation")
+        return a.data
+    except LeanerDataError:
+        return "sample"
+
+
+def pretrain_both(a: InstructionExperimentArguments, out: Path, seed: int) -> dict[str, Path]:
+    """A model pretrained on each corpus, same steps and one tokenizer trained on both training texts."""
+    import torch
+    from datasets import concatenate_datasets
+    from transformers.trainer_callback import PrinterCallback
+
+    from hf_leaner.models import OBJECTIVE
+    from hf_leaner.tokenizer import train_tokenizer
+    from hf_leaner.train.experiment import _config
+    from hf_leaner.train.pretrain import PretrainArguments, build_pretraining, load_corpus
+
+    pargs = PretrainArguments(arch=a.arch, size=a.size, data=a.data, block_size=a.block_size, vocab_size=a.vocab_size,
+                              max_eval_documents=50)
+    corpora = {v: load_corpus(replace(pargs, data_config=f"{v}-{a.corpus_size}-all")) for v in VARIANTS}
+    both = concatenate_datasets([corpora[v]["train"] for v in VARIANTS])
+    tokenizer = train_tokenizer(iter(both["text"]), OBJECTIVE[a.arch], vocab_size=a.vocab_size)
+    folders = {}
+    for v in VARIANTS:
+        folder = out / f"pretrained-{v}"
+        if not (folder / "config.json").is_file():  # a rerun reuses what is trained
+            args = _config(folder, a.pretrain_steps, seed, a.batch_size, 3e-3, max(10, a.pretrain_steps // 4),
+                           pacing="none")
+            args.use_cpu = not torch.cuda.is_available()  # --scale paper belongs on a GPU
+            trainer = build_pretraining(pargs, args, corpus=corpora[v], tokenizer=tokenizer)
+            trainer.remove_callback(PrinterCallback)
+            trainer.train()
+            trainer.save_model(str(folder))
+        folders[v] = folder
+    return folders
+
+
+def run_instruction_experiment(a: InstructionExperimentArguments, log=print) -> dict:
+    from hf_leaner.evaluation.generate import generate_answers, load_questions
+    from hf_leaner.evaluation.judge import run_judge
+    from hf_leaner.llm import LLMClient, LocalLLMServer
+    from hf_leaner.train.instruct import InstructArguments, instruct
+
+    out = Path(a.output)
+    sources = {"leaner": _leaner_source(a), "original": a.original_instructions}
+    questions = load_questions(a.data if (Path(a.data) / "data" / "leaner" / "eval").is_dir() else "sample",
+                               limit=a.questions_per_subset)
+    per_seed = {}
+    server = LocalLLMServer() if a.judge_base_url == "local" else None
+    try:
+        if server:
+            log("EXP2: starting the local judge endpoint")
+            server.start()
+        base_url = server.base_url if server else a.judge_base_url
+        judge_model = a.judge_model or (server.model if server else None)
+        for seed in a.seeds:
+            root = out / f"seed{seed}"
+            log(f"EXP2 seed {seed}: pretraining on LEANER and on ORIGINAL ({a.pretrain_steps} steps each)")
+            pretrained = pretrain_both(a, root, seed)
+            files = []
+            for p in VARIANTS:
+                for i in VARIANTS:
+                    name = f"pre-{p}_inst-{i}"
+                    tuned = root / name
+                    if not (tuned / "hf_leaner_instruct.json").is_file():
+                        log(f"EXP2 seed {seed}: {name}: instruction tuning on {sources[i]}")
+                        instruct(InstructArguments(model=str(pretrained[p]), output_dir=str(tuned), data=sources[i],
+                                                   max_steps=a.instruct_steps, batch_size=a.batch_size, seed=seed,
+                                                   quiet=True))
+                    files.append(root / "answers" / f"{name}.jsonl")
+                    generate_answers(str(tuned), questions, files[-1], max_new_tokens=a.max_new_tokens)
+            log(f"EXP2 seed {seed}: judging {len(questions)} questions x 4 models with {judge_model}")
+            client = LLMClient(base_url, judge_model, max_concurrency=a.judge_concurrency,
+                               cache_dir=out / "llm_cache")
+            try:
+                per_seed[seed] = run_judge(client, files, root / "judge", seed=seed, log=log)
+            finally:
+                client.close()
+    finally:
+        if server:
+            server.stop()
+    result = aggregate(per_seed)
+    result.update(sources=sources, questions=len(questions), arguments=a.__dict__)
+    (out / "results.json").write_text(json.dumps(result, indent=1))
+    plot_instruction(result, out / "instruction_following.png")
+    return result
+
+
+def _interval(values: list[float]) -> tuple[float, float | None]:
+    """Mean and the half-width of a 95% t-interval (None for one value)."""
+    from scipy import stats
+
+    mean = sum(values) / len(values)
+    if len(values) < 2:
+        return mean, None
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+    return mean, stats.t.ppf(0.975, len(values) - 1) * sd / math.sqrt(len(values))
+
+
+def aggregate(per_seed: dict) -> dict:
+    cells = {}
+    for seed, res in per_seed.items():
+        for subset, block in [("all", res["all"]), *res["subsets"].items()]:
+            for model, r in block.items():
+                cell = cells.setdefault(subset, {}).setdefault(model, {"sum": [], "grammar": [], "coherence": [],
+                                                                        "specificity": [], "failure_rate": [],
+                                                                        "order_agreement": []})
+                for k in cell:
+                    if r.get(k) is not None:
+                        cell[k].append(r[k])
+    table = {s: {m: {k: _interval(v) if v else (None, None) for k, v in c.items()} for m, c in by.items()}
+             for s, by in cells.items()}
+    return {"seeds": list(per_seed), "table": table}
+
+
+def format_instruction(result: dict) -> str:
+    from hf_leaner.tables import text_table
+
+    def cell(pair):
+        mean, half = pair
+        return "-" if mean is None else (f"{mean:.2f}" + (f" ± {half:.2f}" if half is not None else ""))
+
+    rows = [(s, m, cell(r["grammar"]), cell(r["coherence"]), cell(r["specificity"]), cell(r["sum"]),
+             cell(r["failure_rate"]), cell(r["order_agreement"]))
+            for s, by in result["table"].items() for m, r in by.items()]
+    return text_table(("questions", "model", "grammar", "coherence", "specificity", "sum", "failure rate",
+                       "order agreement"), rows) + (f"\n{len(result['seeds'])} seed(s); ± is a 95% t-interval over "
+                                                   "seeds. Instruction data: " + ", ".join(
+                                                       f"{k}={v}" for k, v in result["sources"].items()))
+
+
+def plot_instruction(result: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    subsets = list(result["table"])
+    models = list(result["table"]["all"])
+    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(subsets), 3.6))
+    width = 0.8 / max(1, len(models))
+    for k, m in enumerate(models):
+        means = [(result["table"][s].get(m, {}).get("sum") or (None, None))[0] or 0 for s in subsets]
+        errs = [(result["table"][s].get(m, {}).get("sum") or (None, None))[1] or 0 for s in subsets]
+        ax.bar([i + k * width for i in range(len(subsets))], means, width, yerr=errs, label=m, capsize=2)
+    ax.set_xticks([i + width * (len(models) - 1) / 2 for i in range(len(subsets))], subsets)
+    ax.set_ylabel("judge sum (0-15)")
+    ax.set_ylim(0, 15)
+    ax.set_title("EXP2: instruction following by pretraining x instruction data")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,169 @@
+"""`hf-leaner judge` end to end: instruct -> generate -> judge against the real local endpoint (a separate
+`transformers serve` process), a kill -9 mid-judging, a rerun that asks only what was not answered (counted by
+the fault proxy), and injected faults that end as scores or as recorded failures with their reason."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from hf_leaner.evaluation.judge import parse_reply
+
+CLI = [sys.executable, "-m", "hf_leaner.cli"]
+
+
+def _run(args, **kw):
+    return subprocess.run(CLI + args, capture_output=True, text=True, timeout=900, **kw)
+
+
+def test_reply_parsing_undoes_the_shuffle_and_names_what_is_wrong():
+    order = ["b", "a"]
+    reply = ('Sure! ```json\n{"ratings": [{"answer": 1, "grammar": 4, "coherence": 3, "specificity": 2}, '
+             '{"answer": 2, "grammar": 1, "coherence": 0, "specificity": 5}]}\n```')
+    assert parse_reply(reply, order) == {"b": {"grammar": 4.0, "coherence": 3.0, "specificity": 2.0},
+                                         "a": {"grammar": 1.0, "coherence": 0.0, "specificity": 5.0}}
+    bad = {"The first answer is better.": "no JSON object",
+           '{"ratings": [{"answer": 1, "grammar": 4, "coherence": 3, "specificity": 2}]}': "answer(s) 2 not rated",
+           '{"ratings": [{"answer": 1, "grammar": 9, "coherence": 3, "specificity": 2}]}': "grammar of answer 1 is 9",
+           '{"ratings": [{"answer": 3, "grammar": 1, "coherence": 3, "specificity": 2}]}': "names answer 3",
+           '{"ratings": [{"answer": 1, "grammar": 1, "coherence": 3, "specificity": 2},': "does not parse",
+           '{"scores": []}': "no 'ratings' list"}
+    for text, why in bad.items():
+        with pytest.raises(ValueError, match=why.replace("(", r"\(").replace(")", r"\)")):
+            parse_reply(text, order)
+
+
+@pytest.fixture(scope="module")
+def answers(tmp_path_factory, tiny_model):
+    """instruct (the command, full fine-tuning) -> generate (the command) for the untuned and the tuned model."""
+    root = tmp_path_factory.mktemp("pipeline")
+    base = tiny_model("llama")
+    r = _run(["instruct", str(base), "--output_dir", str(root / "tuned"), "--max_steps", "3", "--batch_size", "8"])
+    assert r.returncode == 0, r.stderr[-2000:]
+    r = _run(["generate", str(base), str(root / "tuned"), "--output_dir", str(root / "answers"), "--max_questions",
+              "1", "--max_new_tokens", "16"])
+    assert r.returncode == 0, r.stderr[-2000:]
+    files = [root / "answers" / f"{base.name}.jsonl", root / "answers" / "tuned.jsonl"]
+    assert [len(f.read_text().splitlines()) for f in files] == [2, 2]  # first question of split-0-7, inner_comparison
+    return files
+
+
+def _judge(base_url, model, files, out, *extra):
+    return CLI + ["judge", "--base_url", base_url, "--model", model, "--answers", *map(str, files),
+                  "--output_dir", str(out), *extra]
+
+
+def _cached(out) -> int:
+    from hf_leaner.llm.client import ReplyCache
+
+    path = out / "llm_cache"
+    if not (path / "llm_cache.sqlite").is_file():
+        return 0
+    cache = ReplyCache(path)
+    try:
+        return len(cache)
+    finally:
+        cache.close()
+
+
+def test_judge_kill_9_then_rerun_asks_only_the_unanswered(answers, llm_server, fault_proxy, tmp_path):
+    out = tmp_path / "judge"
+    url, counter = fault_proxy([])  # a pure counting proxy
+    proc = subprocess.Popen(_judge(url, llm_server.model, answers, out, "--concurrency", "1"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 600
+    while _cached(out) < 1 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    answered = _cached(out)
+    prompts = 2 * 2  # 2 questions x 2 orders
+    assert 1 <= answered < prompts, answered
+    assert not (out / "results.json").exists()
+
+    url2, counter2 = fault_proxy([])
+    r = subprocess.run(_judge(url2, llm_server.model, answers, out, "--concurrency", "2"), capture_output=True,
+                       text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert int(counter2.read_text()) == prompts - answered  # the server was asked only what was not answered
+    print(f"kill -9 after {answered}/{prompts} replies cached; the rerun sent {counter2.read_text()} requests")
+    lines = [json.loads(x) for x in (out / "judgements.jsonl").read_text().splitlines()]
+    assert len(lines) == 2 and all(x["status"] in ("scored", "scored (one order)", "failed") for x in lines)
+    for x in lines:
+        assert ("scores" in x) != (x["status"] == "failed") and (x["status"] != "failed" or x["failure"])
+        assert sorted(x["order_a"]) == sorted(x["order_b"]) == sorted(x["order_b"][::-1])
+        assert x["order_a"] == x["order_b"][::-1]
+    results = json.loads((out / "results.json").read_text())
+    assert set(results["per_model"]) == {answers[0].stem, "tuned"}
+    for r_ in results["per_model"].values():
+        assert {"grammar", "coherence", "specificity", "sum", "failure_rate", "order_agreement"} <= set(r_)
+        if r_["sum"] is not None:
+            assert 0 <= r_["sum"] <= 15 and r_["sum"] == pytest.approx(r_["grammar"] + r_["coherence"]
+                                                                       + r_["specificity"])
+    assert set(results["subsets"]) == {"split-0-7", "inner_comparison"}
+    assert "order agreement" in r.stdout and "failure rate" in r.stdout
+
+    # a repeated run asks nothing (all from the cache) and pushes each model's scores to its repo on a local hub
+    from conftest import local_hub
+
+    with local_hub(tmp_path / "hub", token="t0k") as (hub_url, _):
+        env = {**os.environ, "HF_ENDPOINT": hub_url, "HF_TOKEN": "t0k", "HF_HOME": str(tmp_path / "hf_home"),
+               "HF_HUB_OFFLINE": "0"}
+        url3, counter3 = fault_proxy([])
+        r = subprocess.run(_judge(url3, llm_server.model, answers, out, "--push_to_hub", "me/base", "me/tuned"),
+                           capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert int(counter3.read_text()) == 0 and r.stdout.count("pushed ") == 2
+    import yaml
+
+    for repo in ("base", "tuned"):
+        entries = yaml.safe_load((tmp_path / "hub" / "models" / "me" / repo / ".eval_results/leaner-eval.yaml")
+                                 .read_text()) or []
+        assert all(e["dataset"]["task_id"].startswith("leaner-eval-") for e in entries)
+        assert "t0k" not in (tmp_path / "hub" / "models" / "me" / repo / ".eval_results/leaner-eval.yaml").read_text()
+
+
+def test_injected_faults_end_scored_or_listed_failed_with_the_reason(answers, llm_server, fault_proxy, tmp_path):
+    # transient faults, one per first attempt and on retries: every one is retried, none becomes a score
+    url, counter = fault_proxy(["429:1", "500", "truncated", "empty", "garbage", "timeout:3"])
+    r = _run(["judge", "--base_url", url, "--model", llm_server.model, "--answers", *map(str, answers),
+              "--output_dir", str(tmp_path / "transient"), "--concurrency", "4"])
+    assert r.returncode == 0, r.stderr[-2000:]
+    results = json.loads((tmp_path / "transient" / "results.json").read_text())
+    assert results["usage"]["retries"] >= 6
+    print("transient faults:", results["usage"], [x["status"] for x in
+                                                  map(json.loads, (tmp_path / "transient" / "judgements.jsonl")
+                                                      .read_text().splitlines())])
+    lines = [json.loads(x) for x in (tmp_path / "transient" / "judgements.jsonl").read_text().splitlines()]
+    for x in lines:  # each reply is the real model's, parsed or recorded as unparseable
+        assert x["status"] != "failed" or "unparseable reply" in x["failure"]
+        assert all(t and "garbage" not in t for t in x["replies"])
+    # a server that keeps failing: every question listed as failed with why, and no score anywhere
+    url, counter = fault_proxy(["500*"])
+    r = _run(["judge", "--base_url", url, "--model", llm_server.model, "--answers", *map(str, answers),
+              "--output_dir", str(tmp_path / "down"), "--max_retries", "1"])
+    assert r.returncode == 0, r.stderr[-2000:]
+    results = json.loads((tmp_path / "down" / "results.json").read_text())
+    assert len(results["failures"]) == 2 and all("http 500" in f["reason"] for f in results["failures"])
+    assert all(m["failure_rate"] == 1.0 and m["sum"] is None for m in results["per_model"].values())
+    assert int(counter.read_text()) == 0 and "failed (no score)" in r.stdout and "http 500" in r.stdout
+    print(r.stdout[r.stdout.index("failed (no score)"):])
+
+
+@pytest.mark.parametrize("args, culprit", [
+    ("judge --base_url ftp://x --answers {tmp}/a.jsonl --output_dir {tmp}/o", "--base_url 'ftp://x'"),
+    ("judge --base_url http://127.0.0.1:9/v1 --answers {tmp}/a.jsonl --output_dir {tmp}/o", "--model is required"),
+    ("judge --base_url local --answers {tmp}/bad.jsonl --output_dir {tmp}/o", "bad.jsonl:2: field 'answer'"),
+    ("generate {tmp} --output_dir {tmp}/o --temperature 0.5", "--temperature"),
+])
+def test_bad_judge_and_generate_command_lines_are_one_line(tmp_path, args, culprit):
+    row = {"id": "q1", "question": "Why?", "answer": "Because.", "model": "m"}
+    (tmp_path / "a.jsonl").write_text(json.dumps(row) + "\n")
+    (tmp_path / "bad.jsonl").write_text(json.dumps(row) + "\n" + json.dumps({**row, "answer": None}) + "\n")
+    r = _run(args.format(tmp=tmp_path).split())
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert culprit in r.stderr and not (tmp_path / "o").exists()
