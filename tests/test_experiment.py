@@ -39,3 +39,16 @@ def test_interval_and_tokens_to_target():
     assert mean == 2.0 and abs(half - 4.303 * 1 / math.sqrt(3)) < 1e-3  # t(0.975, 2) = 4.303
     assert tokens_to_reach([(100, 5.0), (200, 4.0), (300, 3.0)], 3.5) == 250.0
     assert tokens_to_reach([(100, 5.0), (200, 4.0)], 3.0) is None
+
+
+def test_study_glue_flag_scores_each_final_model(tmp_path, sample_dir, capsys):
+    out = tmp_path / "glue"
+    assert main(["experiment", "curriculum", "--data", str(sample_dir), "--size", "100K", "--budget", "1280",
+                 "--batch-size", "4", "--block-size", "32", "--vocab-size", "400", "--evals", "2", "--strategies",
+                 "baseline", "--seeds", "1", "--learning-rates", "4e-3", "--schedules", "wsd", "--max-train-documents",
+                 "60", "--heldout-documents", "10", "--max-eval-documents", "5", "--glue", "--glue-tasks", "rte",
+                 "--glue-max-train-examples", "32", "--output", str(out)]) == 0
+    assert "GLUE avg" in capsys.readouterr().out
+    row = json.loads((out / "study.json").read_text())["rows"][0]
+    assert 0 <= row["glue"][0] <= 1  # the LEANER-GLUE average of the saved final model
+    assert (out / "runs" / "wsd" / "baseline" / "lr0.004_seed1" / "glue" / "results.json").is_file()
