@@ -395,9 +395,10 @@ def verdict(summary: dict) -> str:
     best = min((r for r in summary["rows"] if r["strategy"] != "baseline"), key=lambda r: r["final"][0], default=None)
     if best is None:
         return "only the baseline was run"
+    mean, half = best["final"]
     return (f"no strategy reaches the tuned baseline's final loss in <= {TARGET_RATIO:.0%} of the tokens outside the "
-            f"seed interval; the best final loss is {best['strategy']} ({best['schedule']}) at "
-            f"{best['final'][0]:.4f} ± {best['final'][1]:.4f} vs target {summary['target']:.4f}")
+            f"seed interval; the best final loss is {best['strategy']} ({best['schedule']}) at {mean:.4f}"
+            + (f" ± {half:.4f}" if math.isfinite(half) else " (one seed)") + f" vs target {summary['target']:.4f}")
 
 
 def compare_finals(summary: dict, strategy: str, schedule: str) -> str:
