@@ -11,7 +11,7 @@ from pathlib import Path
 from .cli_args import UsageError
 
 # what the quickstart shows next to the baseline: the strategy and LR schedule the curriculum study found best
-QUICKSTART_STRATEGY, QUICKSTART_SCHEDULE = "seqlen-warmup", "wsd"
+QUICKSTART_STRATEGY, QUICKSTART_SCHEDULE = "warmup-compression", "wsd"
 
 
 def check_experiment(args) -> None:
