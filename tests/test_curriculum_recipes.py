@@ -1,5 +1,6 @@
 """Warm-up recipes, each trained with and checked for its defining property."""
 
+import numpy as np
 import pytest
 import torch
 from curriculum_runs import Recording, drawn_documents, pretraining
@@ -64,3 +65,69 @@ def test_weight_averaging_ends_with_the_mean_of_the_last_snapshots(tmp_path, sam
         expected = torch.stack([Watch.weights[s][key].float() for s in (8, 10, 12)]).mean(0)
         assert torch.allclose(value.float(), expected, atol=1e-6), key
     assert any(not torch.equal(final[k], Watch.weights[12][k]) for k in final)  # not just the last weights
+
+
+def test_pacing_in_tokens_has_all_documents_in_use_after_the_promised_tokens(tmp_path, sample_corpus, tokenizers):
+    # 4 blocks x 32 tokens = 128 tokens per step: 1,024 tokens are the first 8 of 16 steps
+    trainer = pretraining(tmp_path, sample_corpus, tokenizers, pacing="linear", full_data_by_tokens=1024,
+                          max_steps=16, logging_steps=1)
+    trainer.train()
+    logs = [h for h in trainer.state.log_history if "curriculum/fraction" in h]
+    assert all(h["curriculum/tokens"] == h["step"] * 128 for h in logs)
+    fractions = {h["step"]: h["curriculum/fraction"] for h in logs}
+    assert trainer.args.full_data_by == 0.5 and trainer.args.pacing_end == 0.5
+    assert fractions[7] < 1.0 and all(fractions[s] == 1.0 for s in range(8, 17))
+
+
+def test_folded_order_reads_several_easy_to_hard_sweeps(tmp_path, sample_corpus, tokenizers):
+    trainer = pretraining(tmp_path, sample_corpus, tokenizers, pacing="none", folds=2, max_steps=16)
+    trainer.train()
+    state = trainer.curriculum
+    order = state.orders[state.current["version"]]
+    rank = {int(d): i for i, d in enumerate(order)}
+    scores = state.scores[state.current["version"]]
+    assert len(order) == len(trainer.curriculum_train_ids) and np.all(np.diff(np.sort(scores)) >= 0)
+    refs = list(trainer._get_train_sampler())  # what the run drew: 16 steps x 4 blocks, two sweeps of 32
+    ranks = [rank[r.docs[0]] for r in refs]
+    for sweep in (ranks[:32], ranks[32:]):
+        assert sweep == sorted(sweep)  # easiest first within a sweep
+    assert ranks[32] < ranks[31]  # the second sweep starts easy again
+    assert len({r.docs[0] for r in refs}) > 32  # each sweep is a fresh draw, not one block repeated
+
+
+@pytest.mark.parametrize("schedule", ["constant_with_warmup", "decay_after_full_data"])
+def test_lr_schedule_wired_to_the_pacing(tmp_path, sample_corpus, tokenizers, schedule):
+    extra = ({"lr_scheduler_type": "constant_with_warmup"} if schedule == "constant_with_warmup" else
+             {"lr_scheduler_type": "warmup_stable_decay", "decay_after_full_data": True})
+    trainer = pretraining(tmp_path, sample_corpus, tokenizers, pacing="linear", full_data_by=0.5, max_steps=20,
+                          warmup_steps=2, logging_steps=1, **extra)
+    trainer.train()
+    rates = {h["step"]: h["learning_rate"] for h in trainer.state.log_history if "learning_rate" in h}
+    fractions = {h["step"]: h["curriculum/fraction"] for h in trainer.state.log_history if "curriculum/fraction" in h}
+    peak = trainer.args.learning_rate
+    growing = [s for s in range(3, 21) if fractions[s] < 1.0]
+    assert growing and all(rates[s] == pytest.approx(peak) for s in growing)  # full rate while the data grows
+    if schedule == "constant_with_warmup":
+        assert all(rates[s] == pytest.approx(peak) for s in range(3, 21))
+    else:  # the decay starts where all the data is in use (step 10 of 20) and runs to the end
+        assert trainer.args.lr_scheduler_kwargs["num_decay_steps"] == 10 and fractions[10] == 1.0
+        assert all(rates[s + 1] < rates[s] for s in range(11, 20)) and rates[20] < 0.2 * peak
+
+
+def test_source_curriculum_feeds_leaner_text_before_the_original(tmp_path, sample_dir, tokenizers):
+    from hf_leaner.train.pretrain import PretrainArguments, load_corpus
+
+    corpus = load_corpus(PretrainArguments(data=str(sample_dir), data_config="leaner+original-10M-all"))
+    train = corpus["train"]
+    assert set(train["source"]) == {"leaner", "original"}
+    pairs = {}
+    for h, src in zip(train["hash"], train["source"]):
+        pairs.setdefault(h, set()).add(src)
+    assert all(v == {"leaner", "original"} for v in pairs.values())  # joined by hash: both texts of each document
+    trainer = pretraining(tmp_path, corpus, tokenizers, documents=None, difficulty="source", pacing="linear",
+                          start_fraction=0.5, pacing_start=0.25, full_data_by=0.5, max_steps=12)
+    trainer.train()
+    sources = trainer.curriculum_documents.columns["source"]
+    drawn = drawn_documents(trainer)
+    assert all(sources[d] == "leaner" for step in drawn[:4] for d in step)  # LEANER only for the first quarter
+    assert any(sources[d] == "original" for step in drawn[6:] for d in step)  # ORIGINAL phased in

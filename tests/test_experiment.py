@@ -1,30 +1,54 @@
-"""The EXP3 reproduction and the LEANER-vs-ORIGINAL comparison, tiny, through the CLI."""
+"""``hf-leaner experiment curriculum``: the fair study, tiny, through the CLI; a rerun trains nothing."""
 
 import json
 import math
 
 from hf_leaner.cli import main
+from hf_leaner.experiments.curriculum import t_interval, tokens_to_reach
 
 
-def test_experiment_command_writes_tables_curves_and_plots(tmp_path, sample_dir, capsys):
-    out = tmp_path / "exp"
-    rc = main(["experiment", "curriculum", "--data", str(sample_dir), "--size", "100K", "--steps", "20",
-               "--eval-every", "10", "--batch-size", "4", "--block-size", "32", "--vocab-size", "400",
-               "--max-eval-documents", "20", "--output", str(out), "--strategies", "baseline (full random)",
-               "iterative / LM-loss", "root / unigram perplexity"])
-    assert rc == 0
+def test_curriculum_study_is_fair_reports_intervals_and_resumes(tmp_path, sample_dir, capsys):
+    out = tmp_path / "study"
+    argv = ["experiment", "curriculum", "--data", str(sample_dir), "--size", "100K", "--budget", "3840",
+            "--batch-size", "4", "--block-size", "32", "--vocab-size", "400", "--evals", "4", "--strategies",
+            "seqlen-warmup", "--seeds", "1,2", "--learning-rates", "4e-3,8e-3", "--schedules", "wsd",
+            "--max-train-documents", "150", "--heldout-documents", "20", "--max-eval-documents", "10",
+            "--leaner-vs-original", "--output", str(out)]
+    assert main(argv) == 0
     printed = capsys.readouterr().out
-    assert "steps to baseline loss" in printed and "val loss on LEANER" in printed
-    result = json.loads((out / "curriculum_results.json").read_text())
-    rows = {r["strategy"]: r for r in result["rows"]}
-    assert list(rows) == ["baseline (full random)", "iterative / LM-loss", "root / unigram perplexity"]
-    assert all(math.isfinite(r["loss@20"]) for r in rows.values())
-    # the curriculum really restricted the data: the baseline uses everything, the curricula start small
-    assert {f for _, f in result["fractions"]["baseline (full random)"]} == {1.0}
-    assert result["fractions"]["iterative / LM-loss"][0][1] == 0.05
-    assert result["fractions"]["root / unigram perplexity"][0][1] < 0.1
-    lvo = json.loads((out / "leaner_vs_original.json").read_text())
-    assert set(lvo["loss"]) == {"leaner", "original"} and all(math.isfinite(v) for r in lvo["loss"].values()
-                                                              for v in r.values())
-    for png in ("curriculum_curves.png", "leaner_vs_original.png"):
-        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "tokens to target" in printed and "val loss on LEANER" in printed
+    study = json.loads((out / "study.json").read_text())
+    assert study["trained"] == 6 and study["reused"] == 0  # 2 strategies x (2 LRs + 1 more seed)
+    rows = {r["strategy"]: r for r in study["rows"]}
+    assert set(rows) == {"baseline", "seqlen-warmup"}
+    for r in rows.values():
+        assert r["learning_rate"] == float(min(r["sweep"], key=r["sweep"].get)) and r["seeds"] == 2  # on held-out
+        assert all(math.isfinite(v) for v in r["final"])
+    runs = [json.loads(p.read_text()) for p in (out / "runs" / "wsd").rglob("*.json")]
+    assert len(runs) == 6
+    tokens = {r["settings"]["strategy"]: r["tokens"] for r in runs}
+    # the same token budget: the sequence-length warm-up gets the steps its shorter early blocks need
+    assert tokens["baseline"] == 3840 and 3840 <= tokens["seqlen-warmup"] < 3840 + 4 * 32
+    assert (out / "curriculum_study.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(argv) == 0  # resumable: every finished run is reused
+    assert "trained 0 runs, reused 6" in capsys.readouterr().out
+
+
+def test_interval_and_tokens_to_target():
+    mean, half = t_interval([1.0, 2.0, 3.0])
+    assert mean == 2.0 and abs(half - 4.303 * 1 / math.sqrt(3)) < 1e-3  # t(0.975, 2) = 4.303
+    assert tokens_to_reach([(100, 5.0), (200, 4.0), (300, 3.0)], 3.5) == 250.0
+    assert tokens_to_reach([(100, 5.0), (200, 4.0)], 3.0) is None
+
+
+def test_study_glue_flag_scores_each_final_model(tmp_path, sample_dir, capsys):
+    out = tmp_path / "glue"
+    assert main(["experiment", "curriculum", "--data", str(sample_dir), "--size", "100K", "--budget", "1280",
+                 "--batch-size", "4", "--block-size", "32", "--vocab-size", "400", "--evals", "2", "--strategies",
+                 "baseline", "--seeds", "1", "--learning-rates", "4e-3", "--schedules", "wsd", "--max-train-documents",
+                 "60", "--heldout-documents", "10", "--max-eval-documents", "5", "--glue", "--glue-tasks", "rte",
+                 "--glue-max-train-examples", "32", "--output", str(out)]) == 0
+    assert "GLUE avg" in capsys.readouterr().out
+    row = json.loads((out / "study.json").read_text())["rows"][0]
+    assert 0 <= row["glue"][0] <= 1  # the LEANER-GLUE average of the saved final model
+    assert (out / "runs" / "wsd" / "baseline" / "lr0.004_seed1" / "glue" / "results.json").is_file()

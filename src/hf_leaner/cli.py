@@ -7,13 +7,14 @@ import logging
 import sys
 import warnings
 
-from .cli_args import (ARCHITECTURES, Parser, at_least, byte_size, choice_list, csv_list, debug_requested, existing_dir,
+from .cli_args import (ARCHITECTURES, Parser, at_least, byte_size, csv_list, debug_requested, existing_dir,
                        existing_file, flag, folder_or_hub_id, format_warning, model_size, nonnegative_float,
                        nonnegative_int, port, positive_float, positive_int, quiet_progress_when_logged, release_dir,
                        report, repo_id, strategy_names, writable_output)
-from .commands import (CORPORA, check_build_dataset, check_experiment, check_push_model, check_stats,
-                       check_train_tokenizer, cmd_build_dataset, cmd_experiment, cmd_local_hub, cmd_pretrain,
-                       cmd_push_model, cmd_quickstart, cmd_stats, cmd_train_tokenizer)
+from .commands import (CORPORA, check_build_dataset, check_push_model, check_stats, check_train_tokenizer,
+                       cmd_build_dataset, cmd_local_hub, cmd_pretrain, cmd_push_model, cmd_quickstart, cmd_stats,
+                       cmd_train_tokenizer)
+from .commands_curriculum import QUICKSTART_STRATEGY, check_experiment, cmd_experiment_curriculum
 from .commands_llm import cmd_serve_llm
 from .commands_eval import check_eval_glue, cmd_eval_glue, cmd_experiment_architectures, cmd_push_results
 from .commands_instruct import (check_generate, check_instruct, check_judge, cmd_experiment_instruction, cmd_generate,
@@ -81,8 +82,10 @@ def add_quickstart(sub) -> None:
     flag(q, "--vocab_size", type=VOCAB, default=2000)
     q.add_argument("--arch", default="llama", choices=ARCHITECTURES)
     flag(q, "--model_size", default="1M", type=model_size, help="non-embedding parameters: 1M, 500K, 14M, ...")
-    q.add_argument("--curriculum", default="sentence_length",
-                   choices=["random", "sentence_length", "self_loss", "lm_loss"], help="the iterative curriculum's scorer")
+    q.add_argument("--curriculum", default=QUICKSTART_STRATEGY, choices=[s for s in strategy_names() if s != "baseline"],
+                   help=f"the curriculum strategy shown next to the baseline (default: {QUICKSTART_STRATEGY}, the best "
+                        "the curriculum study found)")
+    q.add_argument("--seeds", type=csv_list(int), default=[1, 2, 3], help="comma-separated (default 1,2,3)")
     q.add_argument("--steps", type=positive_int, default=200)
     flag(q, "--block_size", type=at_least(8, "tokens per training block"), default=128)
     flag(q, "--skip_instruct", action="store_true", help="stop after pretraining (no instruction tuning, no judge)")
@@ -90,33 +93,49 @@ def add_quickstart(sub) -> None:
 
 
 def add_experiment(sub) -> None:
-    e = sub.add_parser("experiment", help="the paper's experiments at CPU scale: curriculum (EXP3), architectures "
-                       "(EXP1), instruction following (EXP2)")
+    e = sub.add_parser("experiment", help="the paper's experiments at CPU scale: curriculum (a fair study), "
+                       "architectures (EXP1), instruction following (EXP2)")
     e.add_argument("which", choices=["curriculum", "architectures", "instruction"])
     flag(e, "--data", "--data_dir", default="sample", help="'sample', a release copy or a published corpus folder")
     flag(e, "--data_config", default="leaner-10M-all")
     e.add_argument("--arch", default="llama", choices=ARCHITECTURES)
-    flag(e, "--model_size", "--size", default="1M", type=model_size)
-    e.add_argument("--steps", type=positive_int, default=300)
+    flag(e, "--model_size", "--size", help="curriculum: default 200K; architectures: default 1M", type=model_size)
     flag(e, "--batch_size", type=positive_int, default=16)
     flag(e, "--block_size", type=at_least(8, "tokens per training block"), default=128)
-    flag(e, "--learning_rate", type=positive_float, default=3e-3)
-    flag(e, "--eval_every", type=positive_int, default=20)
-    e.add_argument("--patience", type=positive_int, default=1)
-    e.add_argument("--threshold", type=nonnegative_float, default=0.0,
-                   help="iterative: a smaller eval-loss drop is no improvement")
     flag(e, "--vocab_size", type=VOCAB, default=2000)
-    flag(e, "--max_eval_documents", type=positive_int, default=100, help="per genre")
-    e.add_argument("--seed", type=nonnegative_int, default=42)
-    e.add_argument("--strategies", nargs="+", type=choice_list(strategy_names(), "strategy"),
-                   help="names from the strategy table (default: all)")
-    e.add_argument("--quick", action="store_true", help="only the baseline and the iterative sentence-length curriculum")
-    flag(e, "--skip_leaner_vs_original", action="store_true")
     flag(e, "--output_dir", "--output", default="outputs/experiment", type=writable_output)
+    # curriculum: the fair study (hf_leaner.experiments.curriculum)
+    e.add_argument("--strategies", type=csv_list(str, strategy_names(), "strategy"),
+                   help="curriculum: comma-separated (default: baseline,warmup-compression,seqlen-warmup; the "
+                        "baseline is always run)")
+    e.add_argument("--seeds", type=csv_list(int), help="comma-separated (curriculum: default 1,2,3; instruction: "
+                   "default --seed)")
+    e.add_argument("--budget", type=positive_int, default=327_680,
+                   help="curriculum: training tokens per run, the same for every strategy (default 327,680)")
+    flag(e, "--learning_rates", type=csv_list(positive_float), default=[2e-3, 4e-3, 8e-3],
+         help="curriculum: the LR grid every strategy is tuned on (default 2e-3,4e-3,8e-3)")
+    e.add_argument("--schedules", type=csv_list(str, ["decay", "wsd"], "schedule"), default=["decay", "wsd"],
+                   help="curriculum: LR families, decay (cosine) and wsd (warmup-stable-decay + averaging)")
+    flag(e, "--max_train_documents", type=positive_int, help="curriculum: train on this many documents (default all)")
+    flag(e, "--max_eval_documents", type=positive_int, default=40, help="validation documents per genre")
+    flag(e, "--heldout_documents", type=positive_int, default=200,
+         help="curriculum: training documents held out to choose each strategy's LR (and drive iterative pacing)")
+    flag(e, "--eval_chars_per_genre", type=positive_int, default=24_000,
+         help="curriculum: validation text per genre, in characters (long documents are cut off by document)")
+    e.add_argument("--evals", type=at_least(2, "evaluations per run"), default=8,
+                   help="curriculum: validation evaluations per run")
+    e.add_argument("--glue", action="store_true", help="curriculum: also the LEANER-GLUE average of the final models "
+                   "(reduced grid: one LR, one fine-tuning seed, --glue_tasks)")
+    flag(e, "--leaner_vs_original", action="store_true",
+         help="curriculum: then LEANER vs ORIGINAL pretraining at the same budget")
     # architectures (EXP1): the families, then LEANER-GLUE on every task with a train split
+    e.add_argument("--steps", type=positive_int, default=300, help="architectures: optimizer steps")
+    flag(e, "--learning_rate", type=positive_float, default=3e-3, help="architectures")
+    e.add_argument("--seed", type=nonnegative_int, default=42, help="architectures")
     e.add_argument("--families", type=csv_list(str, ARCHITECTURES, "model family"),
                    help="architectures: comma-separated (default: llama,bert,xlnet,mamba2)")
-    flag(e, "--glue_tasks", type=csv_list(str, TASKS, "GLUE task"), help="architectures: default every task with a train split")
+    flag(e, "--glue_tasks", type=csv_list(str, TASKS, "GLUE task"),
+         help="default every task with a train split (curriculum: rte,mrpc,stsb)")
     flag(e, "--glue_preset", default="cpu", choices=["cpu", "tinyhelen", "babylm"])
     flag(e, "--glue_seeds", type=csv_list(int), help="architectures: default the preset's")
     flag(e, "--glue_epochs", type=positive_float, help="architectures: default the preset's")
@@ -127,14 +146,13 @@ def add_experiment(sub) -> None:
          help="instruction: the ORIGINAL instruction set (alpaca-cleaned file or datasets id; default: the sample's)")
     flag(e, "--leaner_instructions", help="instruction: default --data's instruction file, else the sample's")
     flag(e, "--questions_per_subset", type=positive_int, default=5, help="instruction: LEANER-Eval questions per subset")
-    e.add_argument("--seeds", type=csv_list(int), help="instruction: comma-separated seeds (default: --seed)")
     flag(e, "--judge_base_url", default="local", help="instruction: 'local' or an OpenAI-compatible endpoint URL")
     flag(e, "--judge_model", help="instruction: the judge model name (required with a URL)")
     e.add_argument("--scale", choices=["cpu", "paper"], default="cpu",
                    help="instruction: 'paper' = 14M models, 100M corpus, long runs, every question, 3 seeds")
     e.set_defaults(func=lambda args: {"architectures": cmd_experiment_architectures,
-                                      "instruction": cmd_experiment_instruction}.get(args.which, cmd_experiment)(args),
-                   check=check_experiment)
+                                      "instruction": cmd_experiment_instruction,
+                                      "curriculum": cmd_experiment_curriculum}[args.which](args), check=check_experiment)
 
 
 def add_eval_glue(sub) -> None:

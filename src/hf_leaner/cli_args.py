@@ -9,7 +9,6 @@ the one-line error report.
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 import re
 import sys
@@ -86,7 +85,7 @@ def port(text: str) -> int:
 
 def model_size(text: str) -> str:
     """A parameter count like ``1M``, ``500K``, ``14M`` (or ``paper``), checked without importing torch."""
-    m = SIZE_RE.fullmatch(text)
+    m = SIZE_RE.fullmatch(text.split("-", 1)[1] if text.lower().startswith("paper-") else text)
     if text.lower() != "paper" and (not m or float(m[1]) <= 0):
         raise argparse.ArgumentTypeError(f"{text!r} is not a model size; give a parameter count like 1M, 500K, "
                                          "14M, or 'paper'")
@@ -196,13 +195,10 @@ def csv_list(kind, choices=None, what: str = "value"):
 
 
 def strategy_names() -> tuple[str, ...]:
-    """The keys of ``train.experiment.STRATEGIES``, read from its source: importing it pulls in torch
-    and transformers (~20 s), too late for a check on the command line."""
-    source = (Path(__file__).parent / "train" / "experiment.py").read_text()
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "STRATEGIES" for t in node.targets):
-            return tuple(k.value for k in node.value.keys)
-    raise RuntimeError("train/experiment.py defines no STRATEGIES table")
+    """The study's strategies, from their registry (a light module: no torch import on the command line)."""
+    from .experiments.strategies import STRATEGIES
+
+    return tuple(STRATEGIES)
 
 
 # ------------------------------------------------------------------------------------------ reporting

@@ -139,24 +139,9 @@ def cmd_quickstart(args) -> int:
     print()
     print(stats.format_table(rows))
 
-    from .train.experiment import STRATEGIES, format_curriculum_table, run_curriculum_experiment
-    from .train.pretrain import PretrainArguments
+    from .commands_curriculum import quickstart_curriculum
 
-    print(f"\n[4/4] pretraining a tiny {args.arch} ({args.model_size}) for {args.steps} steps: iterative curriculum "
-          "next to a full-random baseline")
-    t0 = time.time()
-    pargs = PretrainArguments(arch=args.arch, size=args.model_size, data=str(data_dir),
-                              data_config=f"leaner-{args.corpus_size}-all",
-                              block_size=args.block_size, max_eval_documents=100)
-    iterative = next(n for n, s in STRATEGIES.items() if s.pacing == "iterative" and s.difficulty == args.curriculum)
-    strategies = ("baseline (full random)", iterative)
-    result = run_curriculum_experiment(pargs, out / "pretrain", steps=args.steps, eval_every=max(10, args.steps // 20),
-                                       batch_size=8, strategies=strategies)
-    summary.append(("pretraining", f"{len(strategies)} runs x {args.steps} steps -> {out / 'pretrain'}",
-                    f"{time.time() - t0:.1f}s"))
-    print()
-    print(format_curriculum_table(result))
-    print(f"loss curves: {out / 'pretrain' / 'curriculum_curves.png'}")
+    summary.append(quickstart_curriculum(args, data_dir, out / "pretrain"))
     summary += quickstart_instruction_stage(args, out)
     print()
     print(text_table(("step", "result", "time"), summary))
@@ -188,11 +173,16 @@ def pretrain_argv(argv: list[str]) -> list[str]:
             if a.startswith("--") else a for a in argv]
     if any(a in ("-h", "--help") for a in argv):
         return argv
+    from .train.presets import PRESETS, preset_flags
+
     pre = Parser(prog="hf-leaner pretrain", add_help=False, allow_abbrev=False)
+    pre.add_argument("--preset", default="cpu", choices=list(PRESETS))
     pre.add_argument("--arch", default="llama", type=choice_list(ARCHITECTURES, "model family"))
     pre.add_argument("--size", default="1M", type=model_size)
     pre.add_argument("--data", default="sample")
     flag(pre, "--data_config", default="leaner-10M-all")
+    known, _ = pre.parse_known_args(argv)
+    argv = preset_flags(known.preset, known.data) + argv  # the user's own flags come later and win
     known, _ = pre.parse_known_args(argv)
     check_data_source(known.data, known.data_config)
     if not any(a.split("=", 1)[0] in ("--output_dir", "--output-dir") for a in argv):
@@ -204,9 +194,9 @@ def check_data_source(data: str, config: str) -> None:
     """``--data`` (sample, a release copy, a published folder, a datasets folder or Hub id) and its config."""
     path = Path(data).expanduser()
     if data == "sample" or (path / "data" / "leaner").is_dir():
-        if config not in PRETRAIN_CONFIGS:
+        if config not in PRETRAIN_CONFIGS and config.replace("leaner+original-", "leaner-", 1) not in PRETRAIN_CONFIGS:
             raise UsageError(f"--data_config {config!r} is not a leaner-pretrain config; configs are "
-                             "{leaner,original}-{10M,100M}-{all," + ",".join(GENRES) + "}, e.g. leaner-10M-all")
+                             "{leaner,original,leaner+original}-{10M,100M}-{all," + ",".join(GENRES) + "}, e.g. leaner-10M-all")
     elif path.is_dir() and (path / "README.md").is_file() and any(p.is_dir() for p in path.iterdir()):
         if not (path / config).is_dir():
             present = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -248,38 +238,6 @@ def cmd_pretrain(argv: list[str]) -> int:
         print()
         print(text_table(("", ""), rows))
     return 0
-
-
-def cmd_experiment(args) -> int:
-    from .train.experiment import (QUICK, STRATEGIES, format_curriculum_table, format_leaner_table,
-                                   run_curriculum_experiment, run_leaner_vs_original)
-    from .train.pretrain import PretrainArguments
-
-    pargs = PretrainArguments(arch=args.arch, size=args.model_size, data=args.data, data_config=args.data_config,
-                              block_size=args.block_size, vocab_size=args.vocab_size,
-                              max_eval_documents=args.max_eval_documents)
-    strategies = tuple(args.strategies) if args.strategies else (QUICK if args.quick else tuple(STRATEGIES))
-    common = dict(steps=args.steps, seed=args.seed, batch_size=args.batch_size, lr=args.learning_rate,
-                  eval_every=args.eval_every)
-    result = run_curriculum_experiment(pargs, args.output_dir, strategies=strategies, patience=args.patience,
-                                       threshold=args.threshold, **common)
-    print("\nEXP3: curriculum strategies, same steps, schedule and seed\n")
-    print(format_curriculum_table(result))
-    print(f"plot: {Path(args.output_dir) / 'curriculum_curves.png'}")
-    if not args.skip_leaner_vs_original:
-        lvo = run_leaner_vs_original(pargs, args.output_dir, **common)
-        print("\nLEANER vs ORIGINAL pretraining at an equal token budget\n")
-        print(format_leaner_table(lvo))
-        print(f"plot: {Path(args.output_dir) / 'leaner_vs_original.png'}")
-    return 0
-
-
-def check_experiment(args) -> None:
-    if args.quick and args.strategies:
-        raise UsageError("--quick and --strategies both pick the strategies; give one of them")
-    if args.which == "curriculum" and args.eval_every > args.steps:
-        raise UsageError(f"--eval_every {args.eval_every} is more than --steps {args.steps}: no evaluation would run")
-    check_data_source(args.data, args.data_config)
 
 
 def cmd_train_tokenizer(args) -> int:

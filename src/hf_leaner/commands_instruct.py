@@ -211,8 +211,9 @@ def quickstart_instruction(out: Path, pretrained: Path, data: str = "sample", st
 
 
 def pretrained_folder(pretrain_dir: Path) -> Path | None:
-    """The first saved model under the quickstart's pretrain folder (the baseline run saves its model)."""
-    found = sorted(p.parent for p in pretrain_dir.glob("*/config.json") if (p.parent / "tokenizer.json").is_file())
+    """The first saved model under the quickstart's pretrain folder: the curriculum study keeps its runs' models in
+    runs/<schedule>/<strategy>/lr<LR>_seed<S>/, so the first in sorted order is a baseline run."""
+    found = sorted(p.parent for p in pretrain_dir.rglob("config.json") if (p.parent / "tokenizer.json").is_file())
     return found[0] if found else None
 
 

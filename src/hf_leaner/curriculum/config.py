@@ -52,6 +52,11 @@ class CurriculumArguments:
                                        "use by this fraction of the run (then plain random sampling); sets pacing_end "
                                        "of a competence pacing, and bounds the stages of the iterative one"})
 
+    full_data_by_tokens: int | None = field(default=None, metadata={"help": "pacing in tokens: all the data is in use "
+                                            "after this many training tokens (block tokens; sets full_data_by)"})
+    folds: int | None = field(default=None, metadata={"help": "folded order: the run is this many easy-to-hard sweeps, "
+                              "each over a fresh random share of the data in use, read easiest first"})
+
     # the iterative schedule and its own evaluation
     patience: int = field(default=1, metadata={"help": "iterative: curriculum evaluations without improvement before "
                           "the data grows"})
@@ -80,6 +85,9 @@ class CurriculumArguments:
                                "the full block length is reached"})
     decay_fraction: float = field(default=0.2, metadata={"help": "lr_scheduler_type=warmup_stable_decay without "
                                   "lr_scheduler_kwargs: the last share of the run that decays the learning rate"})
+    decay_after_full_data: bool = field(default=False, metadata={"help": "lr_scheduler_type=warmup_stable_decay: "
+                                        "the decay starts where all the data is in use (full_data_by) and ends with "
+                                        "the run, instead of the last decay_fraction"})
     average_last: int = field(default=0, metadata={"help": "average the weights of the last N snapshots at the end "
                               "of training (0: off)"})
     average_every: int | None = field(default=None, metadata={"help": "steps between those snapshots (default: "
@@ -99,6 +107,18 @@ class CurriculumArguments:
         def bad(flag, why):
             raise ValueError(f"{flag}: {why}")
 
+        if self.full_data_by_tokens is not None:
+            if self.full_data_by_tokens < 1 or self.full_data_by is not None:
+                bad(f"full_data_by_tokens={self.full_data_by_tokens}", "need a positive token count, and not "
+                    "full_data_by as well (one of them sets the point)")
+            if self.max_fraction < 1:
+                bad(f"max_fraction={self.max_fraction}", "full_data_by_tokens needs max_fraction = 1")
+        if self.folds is not None and self.folds < 1:
+            bad(f"folds={self.folds}", "must be a positive integer")
+        if self.decay_after_full_data and (self.lr_scheduler_type != "warmup_stable_decay" or
+                                           (self.full_data_by is None and self.full_data_by_tokens is None)):
+            bad("decay_after_full_data", "needs lr_scheduler_type=warmup_stable_decay and full_data_by "
+                "(or full_data_by_tokens)")
         if self.full_data_by is not None:
             if not 0 < self.full_data_by <= 1 or self.max_fraction < 1:
                 bad(f"full_data_by={self.full_data_by}", "need 0 < full_data_by <= 1 and max_fraction = 1")

@@ -35,7 +35,7 @@ def run_fingerprint(trainer) -> dict:
             "model": f"{getattr(model.config, 'model_type', type(model).__name__)}, {params} parameters",
             "curriculum": f"difficulty={a.difficulty}{' (reversed)' if a.difficulty_reverse else ''}, pacing={a.pacing}, "
                           f"start={a.start_fraction}, increment={a.increment}, max={a.max_fraction}, pacing span="
-                          f"{a.pacing_start}-{a.pacing_end}/{a.pacing_steps}, vocabulary={a.vocab_curriculum}, "
+                          f"{a.pacing_start}-{a.pacing_end}/{a.pacing_steps}, folds={a.folds}, vocabulary={a.vocab_curriculum}, "
                           f"seed={a.seed}/{a.data_seed}",
             "samples per step": str(trainer.samples_per_step)}
 

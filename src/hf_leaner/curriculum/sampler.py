@@ -8,7 +8,10 @@ history, the orderings and the seed:
     position p ──> history entry in force at p ──> pool = easiest n units of that ordering
                ──> shuffled pass over the pool (seeded by entry, pool size and pass number) ──> unit
 
-so every process of a distributed run draws the same global sequence (accelerate hands each process its
+With ``sweeps`` (the folded order) the run is that many easy-to-hard sweeps instead: sweep ``c`` is a
+seeded random draw of the pool, sorted easiest first, and positions read it in order.
+
+Every process of a distributed run draws the same global sequence (accelerate hands each process its
 own batches of it) and a resumed run, which replays the sequence to skip what was trained, sees exactly
 what the uninterrupted run saw. The sampler runs in the main process; DataLoader workers only read the
 examples it names. It computes one optimizer step of samples at a time and records how far it got
@@ -94,8 +97,8 @@ class CurriculumSampler(Sampler):
     """
 
     def __init__(self, units, get_state: Callable, num_samples: int, samples_per_step: int, seed: int,
-                 pacing: CompetencePacing | None = None, total_steps: int = 1):
-        self.units, self.get_state = units, get_state
+                 pacing: CompetencePacing | None = None, total_steps: int = 1, sweeps: int | None = None):
+        self.units, self.get_state, self.sweeps = units, get_state, sweeps
         self.num_samples, self.samples_per_step = num_samples, samples_per_step
         self.seed, self.pacing, self.total_steps = seed, pacing, total_steps
         self.drawn = 0  # sample positions computed so far by the current iteration
@@ -113,9 +116,7 @@ class CurriculumSampler(Sampler):
         return self._views[version]
 
     def fraction_at(self, position: int, entry: dict) -> float:
-        if self.pacing is not None:
-            return self.pacing.fraction(position // self.samples_per_step, self.total_steps)
-        return entry["fraction"]
+        return fraction_in_force(self.pacing, entry, position // self.samples_per_step, self.total_steps)
 
     def pool_size(self, state, position: int, entry: dict) -> int:
         """How many units (easiest first) are in the pool at a sample position."""
@@ -135,6 +136,10 @@ class CurriculumSampler(Sampler):
             if (idx, n) != key:  # a new segment: the pool changed, passes restart
                 key, seg_start, cycle = (idx, n), step_start, -1
             count = min(self.samples_per_step, self.num_samples - step_start)
+            if self.sweeps:
+                self.drawn = step_start + count
+                yield from self.view(state, entry["version"]).refs(self._sweep_units(idx, n, step_start, count))
+                continue
             i = np.arange(step_start - seg_start, step_start - seg_start + count)
             passes = i // n
             units = np.empty(count, dtype=np.int64)
@@ -145,3 +150,23 @@ class CurriculumSampler(Sampler):
                 units[mask] = perm[i[mask] % n]
             self.drawn = step_start + count
             yield from self.view(state, entry["version"]).refs(units)
+
+    def _sweep_units(self, idx: int, n: int, start: int, count: int) -> np.ndarray:
+        """The units at positions ``start ...`` of the folded order: each sweep reads a seeded draw of the
+        pool (passes without replacement, as many as the sweep needs) sorted easiest first."""
+        length = math.ceil(self.num_samples / self.sweeps)
+        out = np.empty(count, dtype=np.int64)
+        for k, position in enumerate(range(start, start + count)):
+            sweep = position // length
+            if getattr(self, "_sweep_key", None) != (idx, n, sweep):
+                rng = np.random.default_rng([self.seed, idx, n, sweep, 17])
+                draw = np.concatenate([rng.permutation(n) for _ in range(math.ceil(length / n))])[:length]
+                self._sweep_key, self._sweep = (idx, n, sweep), np.sort(draw)
+            out[k] = self._sweep[position - sweep * length]
+        return out
+
+
+def fraction_in_force(pacing: CompetencePacing | None, entry: dict, step: int, total_steps: int) -> float:
+    """The fraction of the ordered documents in use at optimizer ``step``: the competence function's, or the
+    iterative history entry's (the one definition the sampler and the trainer's status share)."""
+    return pacing.fraction(step, total_steps) if pacing is not None else entry["fraction"]

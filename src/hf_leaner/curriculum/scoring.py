@@ -221,6 +221,19 @@ def column_difficulty(docs: Documents, trainer) -> np.ndarray:
     return np.asarray(docs.columns[name], dtype=np.float64)
 
 
+@register_scorer("source")
+def source_order(docs: Documents, trainer) -> np.ndarray:
+    """LEANER text before ORIGINAL text (the ``source`` column of a ``leaner+original-*`` corpus)."""
+    sources = docs.columns.get("source")
+    if sources is None:
+        raise ValueError("difficulty 'source' needs a 'source' column: train on a leaner+original-* data_config")
+    rank = {"leaner": 0.0, "original": 1.0}
+    unknown = sorted(set(sources) - set(rank))
+    if unknown:
+        raise ValueError(f"difficulty 'source': unknown source value(s) {', '.join(map(str, unknown))}")
+    return np.array([rank[s] for s in sources])
+
+
 @register_scorer("genre")
 def genre_order(docs: Documents, trainer) -> np.ndarray:
     """Documents ordered by genre (``genre_order``, e.g. conversation first), randomly within a genre."""

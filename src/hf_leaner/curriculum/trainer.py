@@ -36,7 +36,7 @@ from .fingerprint import check_resume, run_fingerprint
 from .model_scoring import document_losses, isolated_rng, load_reference_model
 from .pacing import SHAPES, CompetencePacing
 from .recipes import WeightAveragingCallback, sequence_length_at, truncate_batch, warmup_floor
-from .sampler import CurriculumSampler, select_documents, units_and_documents
+from .sampler import CurriculumSampler, fraction_in_force, select_documents, units_and_documents
 from .scoring import SCORERS, Documents, get_scorer
 from .vocabulary import VocabularyCurriculum
 
@@ -154,8 +154,10 @@ class CurriculumMixin:
     def _start_curriculum(self) -> None:
         cb, args = self.curriculum, self.args
         cb.orders, cb.scores = [], {}
-        if args.pacing == "none":
+        if args.pacing == "none" and not args.folds:
             cb.start(1.0, cb.add_order(self.curriculum_train_ids), "none")
+        elif args.pacing == "none":  # a folded order over all the data: ordered, never restricted
+            cb.start(1.0, self._new_version(cb), args.difficulty)
         else:
             fraction = self._pacing.fraction(0, args.max_steps) if self._pacing else args.start_fraction
             cb.start(fraction, self._new_version(cb), args.difficulty)
@@ -209,7 +211,7 @@ class CurriculumMixin:
 
     def _data_fraction(self, step: int) -> tuple[float, dict]:
         entry = self.curriculum.entry_at(step * self.samples_per_step)
-        return (self._pacing.fraction(step, self.args.max_steps) if self._pacing else entry["fraction"]), entry
+        return fraction_in_force(self._pacing, entry, step, self.args.max_steps), entry
 
     def _active_vocab_size(self, step: int) -> int:
         args = self.args
@@ -223,7 +225,7 @@ class CurriculumMixin:
         step = self.state.global_step if step is None else step
         fraction, entry = self._data_fraction(step)
         status = {"curriculum/stage": self._stage_of(fraction) if self._pacing else entry["stage"],
-                  "curriculum/fraction": fraction}
+                  "curriculum/fraction": fraction, "curriculum/tokens": step * self.tokens_per_step()}
         scores = self.curriculum.scores.get(entry["version"])
         if scores is not None and len(scores):  # the score of the last document in use, read off the ordering
             order = self.curriculum.orders[entry["version"]]
@@ -254,9 +256,11 @@ class CurriculumMixin:
         if eval_steps is not None and eval_steps < 1:  # a ratio of the run
             eval_steps = math.ceil(eval_steps * args.max_steps)
         self._curriculum_eval_steps = int(args.curriculum_eval_steps or eval_steps or max(1, args.max_steps // 50))
+        self._resolve_token_pacing()
         if args.lr_scheduler_type == "warmup_stable_decay" and "num_decay_steps" not in (args.lr_scheduler_kwargs or {}):
+            share = (1 - args.full_data_by) if args.decay_after_full_data else args.decay_fraction
             args.lr_scheduler_kwargs = {**(args.lr_scheduler_kwargs or {}),
-                                        "num_decay_steps": max(1, round(args.decay_fraction * args.max_steps))}
+                                        "num_decay_steps": max(1, round(share * args.max_steps))}
         if self._resume_dir is None:
             self._start_curriculum()
         output = super().train(resume_from_checkpoint=resume_from_checkpoint, trial=trial,
@@ -265,12 +269,34 @@ class CurriculumMixin:
             logger.info("curriculum: averaged the last %d weight snapshots", self._averaging.average_into(self.model))
         return output
 
+    def tokens_per_step(self) -> int:
+        """Training tokens of one optimizer step (full blocks; rows: their mean length)."""
+        block = getattr(self.train_dataset, "block_size", None)
+        if not block:
+            block = float(np.mean([len(t) for t in self.curriculum_documents.token_ids]))
+        return int(round(self.samples_per_step * block))
+
+    def _resolve_token_pacing(self) -> None:
+        """``full_data_by_tokens`` as the fraction of the run it is (the pacing is defined on steps)."""
+        args = self.args
+        if args.full_data_by_tokens is None:
+            return
+        run_tokens = args.max_steps * self.tokens_per_step()
+        if args.full_data_by_tokens > run_tokens:
+            raise ValueError(f"full_data_by_tokens={args.full_data_by_tokens:,}: the run trains only {run_tokens:,} "
+                             "tokens; lower it or raise max_steps")
+        args.full_data_by = math.ceil(args.full_data_by_tokens / self.tokens_per_step()) / args.max_steps
+        if args.pacing in SHAPES:
+            args.pacing_end = max(args.full_data_by, args.pacing_start + 1e-6)
+            self._pacing = CompetencePacing(args.pacing, args.start_fraction, args.max_fraction, args.pacing_start,
+                                            args.pacing_end, args.pacing_steps)
+
     def _get_train_sampler(self, train_dataset=None):
         sps = self.samples_per_step
         seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed  # as the Trainer's sampler
         self._curriculum_sampler = CurriculumSampler(self.curriculum_units, self._state_for_sampling,
                                                      self.args.max_steps * sps, sps, seed, self._pacing,
-                                                     self.args.max_steps)
+                                                     self.args.max_steps, sweeps=self.args.folds)
         return self._curriculum_sampler
 
     def get_batch_samples(self, epoch_iterator, num_batches, device):

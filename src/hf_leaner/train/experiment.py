@@ -1,19 +1,11 @@
-"""The paper's curriculum experiment (EXP3) at a scale a CPU runs in minutes, and LEANER vs ORIGINAL.
-
-Every strategy trains the same model (same preset, seed, initialisation, learning-rate schedule and
-number of steps) on the same packed data; only the order in which the data is admitted differs.
-CLIMB's lesson applies: each curriculum is judged against the full-random baseline of equal budget.
-
-Reported: validation loss at fixed fractions of the run, and the steps each strategy needs to reach
-the baseline's final validation loss (ratio < 1 = the curriculum saves steps; the paper reports ~0.8
-for its LM-loss curriculum at 14M parameters and 100M tokens).
+"""LEANER vs ORIGINAL pretraining at an equal token budget, and the pieces experiments share (a run's
+config, a compact progress bar). The curriculum study lives in :mod:`hf_leaner.experiments.curriculum`.
 """
 
 from __future__ import annotations
 
 import json
-import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -26,25 +18,6 @@ from hf_leaner.tables import text_table
 from hf_leaner.train.plots import plot_curves
 from hf_leaner.train.pretrain import (PretrainArguments, build_pretraining, load_corpus, pack_eval_sets,
                                        tokenize_documents)
-
-
-@dataclass(frozen=True)
-class Strategy:
-    name: str
-    difficulty: str = "random"
-    pacing: str = "none"
-
-
-STRATEGIES = {
-    "baseline (full random)": Strategy("baseline (full random)"),
-    "iterative / random": Strategy("iterative / random", "random", "iterative"),
-    "iterative / sentence length": Strategy("iterative / sentence length", "sentence_length", "iterative"),
-    "iterative / self-loss": Strategy("iterative / self-loss", "self_loss", "iterative"),
-    "iterative / LM-loss": Strategy("iterative / LM-loss", "lm_loss", "iterative"),
-    "linear / sentence length": Strategy("linear / sentence length", "sentence_length", "linear"),
-    "root / unigram perplexity": Strategy("root / unigram perplexity", "unigram_perplexity", "root"),
-}
-QUICK = ("baseline (full random)", "iterative / sentence length")
 
 
 def _config(output_dir: Path, steps: int, seed: int, batch_size: int, lr: float, eval_every: int, **curriculum):
@@ -90,62 +63,6 @@ def _eval_curve(log_history) -> list[tuple[int, float]]:
     return [(h["step"], h["eval_loss"]) for h in log_history if "eval_loss" in h and "epoch" in h]
 
 
-def steps_to_reach(curve: list[tuple[int, float]], target: float) -> int | None:
-    return next((s for s, v in curve if v <= target + 1e-9), None)
-
-
-def run_curriculum_experiment(pargs: PretrainArguments, output_dir: str | Path, steps: int = 300, seed: int = 42,
-                              batch_size: int = 16, lr: float = 3e-3, eval_every: int = 20,
-                              strategies: tuple[str, ...] = tuple(STRATEGIES), patience: int = 1,
-                              threshold: float = 0.0, start_fraction: float = 0.05) -> dict:
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    corpus = load_corpus(pargs)
-    tokenizer = None
-    curves, finals, seconds, fractions = {}, {}, {}, {}
-    baseline_dir = None
-    for name in strategies:
-        strat = STRATEGIES[name]
-        run_dir = out / strat.name.replace(" / ", "-").replace(" ", "_").replace("(", "").replace(")", "")
-        extra = {}
-        if strat.difficulty == "lm_loss":  # the reference LM: the baseline trained on the same data
-            if baseline_dir is None:
-                raise ValueError("the LM-loss strategy needs the baseline to run first (it is the reference model)")
-            extra["reference_model"] = str(baseline_dir)
-        args = _config(run_dir, steps, seed, batch_size, lr, eval_every, difficulty=strat.difficulty, pacing=strat.pacing,
-                       patience=patience, threshold=threshold, start_fraction=start_fraction, **extra)
-        t0 = time.time()
-        trainer = _quiet(build_pretraining(pargs, args, corpus=corpus, tokenizer=tokenizer), name)
-        tokenizer = trainer.processing_class  # one tokenizer for every strategy
-        trainer.train()
-        curves[name] = _eval_curve(trainer.state.log_history)
-        fractions[name] = [(0, trainer.curriculum_status(0)["curriculum/fraction"])] + [
-            (h["step"], h["curriculum/fraction"]) for h in trainer.state.log_history if "curriculum/fraction" in h]
-        finals[name] = curves[name][-1][1] if curves[name] else float("nan")
-        seconds[name] = time.time() - t0
-        if strat.pacing == "none":
-            trainer.save_model(str(run_dir))
-            baseline_dir = run_dir
-    base = strategies[0]
-    target = finals[base]
-    base_steps = steps_to_reach(curves[base], target)
-    checkpoints = sorted({max(eval_every, round(steps * f / eval_every) * eval_every) for f in (0.25, 0.5, 0.75, 1.0)})
-    rows = []
-    for name in strategies:
-        at = dict(curves[name])
-        reach = steps_to_reach(curves[name], target)
-        rows.append({"strategy": name, **{f"loss@{c}": at.get(c) for c in checkpoints},
-                     "steps_to_baseline_loss": reach,
-                     "ratio": (reach / base_steps) if reach and base_steps else None,
-                     "seconds": round(seconds[name], 1)})
-    plot_curves(curves, out / "curriculum_curves.png", f"{pargs.arch} {pargs.size}: validation loss by strategy",
-                reference=target, fractions=fractions)
-    result = {"rows": rows, "curves": curves, "fractions": fractions, "baseline_final_loss": target, "checkpoints": checkpoints,
-              "steps": steps, "tokens_per_step": batch_size * pargs.block_size}
-    (out / "curriculum_results.json").write_text(json.dumps(result, indent=1))
-    return result
-
-
 def run_leaner_vs_original(pargs: PretrainArguments, output_dir: str | Path, steps: int = 300, seed: int = 42,
                            batch_size: int = 16, lr: float = 3e-3, eval_every: int = 20) -> dict:
     """Same model, same token budget, trained on LEANER or on ORIGINAL text; each evaluated on both validation sets
@@ -176,18 +93,6 @@ def run_leaner_vs_original(pargs: PretrainArguments, output_dir: str | Path, ste
     result = {"loss": table, "steps": steps, "tokens": steps * batch_size * pargs.block_size}
     (out / "leaner_vs_original.json").write_text(json.dumps(result, indent=1))
     return result
-
-
-def format_curriculum_table(result: dict) -> str:
-    cps = result["checkpoints"]
-    head = ["strategy"] + [f"val@{c}" for c in cps] + ["steps to baseline loss", "ratio", "time"]
-    body = []
-    for r in result["rows"]:
-        body.append([r["strategy"]] + [f"{r[f'loss@{c}']:.3f}" if r[f"loss@{c}"] is not None else "-" for c in cps]
-                    + [str(r["steps_to_baseline_loss"] or f"not in {result['steps']}"),
-                       f"{r['ratio']:.2f}" if r["ratio"] else "-", f"{r['seconds']:.0f}s"])
-    return text_table(head, body, numbers_right=True) + (f"\nbaseline final validation loss {result['baseline_final_loss']:.3f} nats/token; "
-                                 f"{result['tokens_per_step']:,} tokens per step.")
 
 
 def format_leaner_table(result: dict) -> str:

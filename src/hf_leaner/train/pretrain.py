@@ -28,6 +28,9 @@ from hf_leaner.train.packing import PackedDocuments, make_collator
 class PretrainArguments:
     """What to train on and what to train (the Trainer/curriculum settings are in ``CurriculumConfig``)."""
 
+    preset: str = field(default="cpu", metadata={"help": "recipe defaults placed before your flags: cpu (LR 3e-3, "
+                        "cosine), tinyhelen (the paper's run: LLaMA-1M, 512x1024 tokens/step, 2,500 steps, LR 1e-2), "
+                        "none (transformers' defaults)"})
     arch: str = field(default="llama", metadata={"help": f"model family: {', '.join(ARCHITECTURES)}"})
     size: str = field(default="1M", metadata={"help": "non-embedding parameters (1M, 14M, ...) or 'paper'"})
     data: str = field(default="sample", metadata={"help": "'sample' (embedded), a release copy folder, a published "
@@ -47,9 +50,14 @@ class PretrainArguments:
 def load_corpus(pargs: PretrainArguments) -> DatasetDict:
     """The corpus as a DatasetDict, from any of the sources ``--data`` accepts."""
     from hf_leaner.data.corpora import config_names, load_leaner
+    from hf_leaner.data.parallel import is_parallel_config, load_parallel
     from hf_leaner.sample_data import SAMPLE_DIR
 
     source = SAMPLE_DIR if pargs.data == "sample" else Path(pargs.data)
+    if is_parallel_config(pargs.data_config):  # LEANER and ORIGINAL joined by hash (a source curriculum)
+        if not (source / "data" / "leaner").is_dir():
+            raise ValueError(f"data_config {pargs.data_config!r} needs a release copy (--data), not {pargs.data}")
+        return load_parallel(pargs.data_config, source)
     if source.is_dir() and (source / "data" / "leaner").is_dir():  # a release copy: build the config
         if pargs.data_config not in config_names("leaner-pretrain"):
             raise ValueError(f"data_config {pargs.data_config!r} is not a leaner-pretrain config")
@@ -74,7 +82,7 @@ def tokenize_documents(ds: Dataset, tokenizer, text_column: str) -> Documents:
     texts = [t for t in ds[text_column]]
     backend = tokenizer.backend_tokenizer
     ids = [np.asarray(e.ids, dtype=np.int32) for e in backend.encode_batch_fast(texts, add_special_tokens=False)]
-    cols = {c: ds[c] for c in ds.column_names if c in ("genre", "hash", "difficulty")}
+    cols = {c: ds[c] for c in ds.column_names if c in ("genre", "hash", "difficulty", "source")}
     keep = [i for i, t in enumerate(ids) if len(t) > 0]
     return Documents([ids[i] for i in keep], [texts[i] for i in keep], {c: [v[i] for i in keep] for c, v in cols.items()})
 
