@@ -53,7 +53,7 @@ def cmd_experiment_curriculum(args) -> int:
     print(f"\n{summary['verdict']}")
     print(f"plot: {summary['png']}; results: {Path(study.output_dir) / 'study.json'}")
     if args.leaner_vs_original:
-        from .train.experiment import format_leaner_table, run_leaner_vs_original
+        from .experiments.leaner_vs_original import format_leaner_table, run_leaner_vs_original
         from .train.pretrain import PretrainArguments
 
         pargs = PretrainArguments(arch=args.arch, size=args.model_size, data=args.data, data_config=args.data_config,

@@ -55,7 +55,7 @@ def cmd_push_results(args) -> int:
 
 
 def cmd_experiment_architectures(args) -> int:
-    from .train.experiment_architectures import ArchitecturesArguments, format_architectures, run_architectures
+    from .experiments.architectures import ArchitecturesArguments, format_architectures, run_architectures
 
     _quiet_libraries()
     a = ArchitecturesArguments(families=args.families or ["llama", "bert", "xlnet", "mamba2"], size=args.model_size,

@@ -223,7 +223,7 @@ def pretrained_folder(pretrain_dir: Path) -> Path | None:
 def cmd_experiment_instruction(args) -> int:
     from dataclasses import replace
 
-    from .train.experiment_instruction import (PAPER_SCALE, InstructionExperimentArguments, format_instruction,
+    from .experiments.instruction import (PAPER_SCALE, InstructionExperimentArguments, format_instruction,
                                                run_instruction_experiment)
 
     if args.judge_base_url != "local" and not args.judge_model:

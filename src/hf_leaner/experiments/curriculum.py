@@ -243,7 +243,7 @@ def train_run(study: StudyArguments, data: StudyData, settings: dict) -> dict:
     from transformers.trainer_callback import PrinterCallback
 
     from hf_leaner.curriculum import CurriculumConfig
-    from hf_leaner.train.experiment import RunProgress
+    from hf_leaner.experiments.leaner_vs_original import RunProgress
     from hf_leaner.train.pretrain import PretrainArguments, build_pretraining
 
     t0 = time.time()

@@ -68,7 +68,7 @@ def pretrain_both(a: InstructionExperimentArguments, out: Path, seed: int) -> di
 
     from hf_leaner.models import OBJECTIVE
     from hf_leaner.tokenizer import train_tokenizer
-    from hf_leaner.train.experiment import _config
+    from hf_leaner.experiments.leaner_vs_original import _config
     from hf_leaner.train.pretrain import PretrainArguments, build_pretraining, load_corpus
 
     pargs = PretrainArguments(arch=a.arch, size=a.size, data=a.data, block_size=a.block_size, vocab_size=a.vocab_size,
