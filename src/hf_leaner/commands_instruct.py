@@ -6,6 +6,7 @@ Like :mod:`hf_leaner.commands`, one ``cmd_`` (and ``check_``) function per comma
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from .cli_args import UsageError
@@ -186,23 +187,22 @@ def quickstart_instruction(out: Path, pretrained: Path, data: str = "sample", st
         print(f"[generate] {name}: {g['answered']} answers, {g['tokens_per_s']:.0f} tokens/s -> {files[-1]}")
     rows.append(("generation", f"{len(qs)} questions x 2 models -> {out / 'answers'}", f"{time.time() - t0:.1f}s"))
     t0 = time.time()
-    try:
-        from .llm import LLMClient, LocalLLMServer
+    from .llm import LLMClient, LocalLLMServer
 
-        print("[judge] starting the local OpenAI-compatible endpoint (SmolLM2-135M-Instruct; its scores test the "
-              "plumbing, not the models)")
-        with LocalLLMServer() as server:
-            client = LLMClient(server.base_url, server.model, max_concurrency=2, cache_dir=out / "judge" / "llm_cache")
-            try:
-                results = run_judge(client, files, out / "judge", log=lambda m: print(f"[judge] {m[7:]}"))
-            finally:
-                client.close()
-    except Exception as exc:  # noqa: BLE001 -- no endpoint is a reason to skip the judge, not to fail the job
-        print(f"[judge] skipped: no local endpoint could be started ({type(exc).__name__}: {exc}); judge later with "
-              f"`hf-leaner judge --base_url URL --model NAME --answers {' '.join(map(str, files))} "
-              f"--output_dir {out / 'judge'}`")
-        rows.append(("judge", "skipped: no endpoint", f"{time.time() - t0:.1f}s"))
-        return rows
+    print("[judge] starting the local OpenAI-compatible endpoint (SmolLM2-135M-Instruct; its scores test the "
+          "plumbing, not the models)")
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(LocalLLMServer())
+        except Exception as exc:  # noqa: BLE001 -- no endpoint is a reason to skip the judge, not to fail the job
+            print(f"[judge] skipped: no local endpoint could be started ({type(exc).__name__}: {exc}); judge later "
+                  f"with `hf-leaner judge --base_url URL --model NAME --answers {' '.join(map(str, files))} "
+                  f"--output_dir {out / 'judge'}`")
+            rows.append(("judge", "skipped: no endpoint", f"{time.time() - t0:.1f}s"))
+            return rows
+        client = LLMClient(server.base_url, server.model, max_concurrency=2, cache_dir=out / "judge" / "llm_cache")
+        stack.callback(client.close)
+        results = run_judge(client, files, out / "judge", log=lambda m: print(f"[judge] {m[7:]}"))
     print()
     print(format_results(results))
     sums = ", ".join(f"{m} {r['sum']:.1f}" if r["sum"] is not None else f"{m} -" for m, r in results["all"].items())

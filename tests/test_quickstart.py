@@ -1,0 +1,30 @@
+"""The main job, `hf-leaner quickstart`, run as a user runs it (tiny settings): every stage ends in the summary table,
+and a machine where the local LLM endpoint cannot start still finishes, with the judge skipped and said why."""
+
+import json
+import os
+import subprocess
+import sys
+
+
+def test_quickstart_end_to_end_with_the_judge_skipped_when_no_endpoint_starts(tmp_path):
+    blocker = tmp_path / "a-file-not-a-folder"
+    blocker.write_text("")
+    env = {**os.environ, "HF_LEANER_CACHE": str(blocker / "cache"), "OMP_NUM_THREADS": "1"}
+    out = tmp_path / "quickstart"
+    proc = subprocess.run([sys.executable, "-m", "hf_leaner.cli", "quickstart", "--output", str(out),
+                           "--model-size", "100K", "--steps", "10", "--seeds", "1"],
+                          capture_output=True, text=True, timeout=900, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = proc.stdout
+    assert "[judge] skipped: no local endpoint could be started" in text and "hf-leaner judge --base_url" in text
+    assert "Traceback" not in proc.stderr
+    summary = text[text.rindex("step "):]
+    for row in ("publish leaner-pretrain", "tokenizer", "statistics", "pretraining", "instruction tuning",
+                "generation", "judge"):
+        assert row in summary, row
+    # the stages left what they say: a tuned model and one answer per question from each model
+    assert (out / "instruct" / "config.json").is_file()
+    answers = [json.loads(line) for line in (out / "answers" / "instructed.jsonl").read_text().splitlines()]
+    assert answers and all(a["answer"] is not None and a["id"] for a in answers)
+    assert (out / "pretrain" / "curriculum_study.png").is_file()
