@@ -53,13 +53,22 @@ def test_make_glue_survival_and_resume_after_kill(fault_proxy, llm_server, sampl
     assert int(counter.read_text()) == forwarded
 
 
-def test_make_eval_dedups_and_buckets(llm_server, sample_dir, tmp_path):
+def test_make_eval_dedups_buckets_and_resumes_after_kill(fault_proxy, llm_server, sample_dir, tmp_path):
+    base_url, _ = fault_proxy([])
     seeds = sample_dir / "data/leaner/eval/all.jsonl"
     out = tmp_path / "eval"
-    args = ["make-eval", str(seeds), "--n_questions", "3", "--base_url", llm_server.base_url, "--model",
-            llm_server.model, "--max_tokens", "24", "--output_dir", str(out)]
+    args = ["make-eval", str(seeds), "--n_questions", "3", "--base_url", base_url, "--model",
+            llm_server.model, "--max_tokens", "24", "--concurrency", "1", "--output_dir", str(out)]
+    child = subprocess.Popen(CLI + args)
+    deadline = time.monotonic() + 300
+    while _cached(out) < 1 and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    child.kill()  # SIGKILL, mid-run
+    assert child.wait() == -9, "the run ended before it could be killed"
+    before = _cached(out)
     assert main(args) == 0
     report = json.loads((out / "report.json").read_text())
+    assert before < 3 and report["llm"]["requests"] - report["llm"]["retries"] == 3 - before
     assert report["requested"] == 3
     assert report["kept"] + report["near_duplicates"] + report["exact_duplicates"] + report["failed"] + \
         report["empty"] == 3
