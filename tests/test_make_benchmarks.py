@@ -21,6 +21,17 @@ def _cached(out):
         return con.execute("SELECT COUNT(*) FROM replies").fetchone()[0]
 
 
+def _kill_after_first_reply(args, out) -> int:
+    """Run the command in a child, SIGKILL it once one reply is cached; the number of cached replies."""
+    child = subprocess.Popen(CLI + args)
+    deadline = time.monotonic() + 300
+    while _cached(out) < 1 and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    child.kill()  # SIGKILL, mid-run
+    assert child.wait() == -9, "the run ended before it could be killed"
+    return _cached(out)
+
+
 def test_make_glue_survival_and_resume_after_kill(fault_proxy, llm_server, sample_dir, tmp_path, capsys):
     base_url, counter = fault_proxy([])
     src = tmp_path / "sst2_validation.jsonl"
@@ -28,13 +39,7 @@ def test_make_glue_survival_and_resume_after_kill(fault_proxy, llm_server, sampl
     out = tmp_path / "glue"
     args = ["make-glue", str(src), "--max_examples", "2", "--base_url", base_url, "--model", llm_server.model,
             "--max_tokens", "24", "--concurrency", "1", "--output_dir", str(out)]
-    child = subprocess.Popen(CLI + args)  # talks to the proxy: no server of its own
-    deadline = time.monotonic() + 300
-    while _cached(out) < 1 and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-    child.kill()  # SIGKILL, mid-run
-    assert child.wait() == -9, "the run ended before it could be killed"
-    before = _cached(out)
+    before = _kill_after_first_reply(args, out)  # talks to the proxy: no server of its own
     assert main(args) == 0
     report = json.loads((out / "report.json").read_text())
     task = report["tasks"]["sst2_validation"]
@@ -59,13 +64,7 @@ def test_make_eval_dedups_buckets_and_resumes_after_kill(fault_proxy, llm_server
     out = tmp_path / "eval"
     args = ["make-eval", str(seeds), "--n_questions", "3", "--base_url", base_url, "--model",
             llm_server.model, "--max_tokens", "24", "--concurrency", "1", "--output_dir", str(out)]
-    child = subprocess.Popen(CLI + args)
-    deadline = time.monotonic() + 300
-    while _cached(out) < 1 and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-    child.kill()  # SIGKILL, mid-run
-    assert child.wait() == -9, "the run ended before it could be killed"
-    before = _cached(out)
+    before = _kill_after_first_reply(args, out)
     assert main(args) == 0
     report = json.loads((out / "report.json").read_text())
     assert before < 3 and report["llm"]["requests"] - report["llm"]["retries"] == 3 - before
