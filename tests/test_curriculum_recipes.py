@@ -79,20 +79,29 @@ def test_pacing_in_tokens_has_all_documents_in_use_after_the_promised_tokens(tmp
     assert fractions[7] < 1.0 and all(fractions[s] == 1.0 for s in range(8, 17))
 
 
-def test_folded_order_reads_several_easy_to_hard_sweeps(tmp_path, sample_corpus, tokenizers):
-    trainer = pretraining(tmp_path, sample_corpus, tokenizers, pacing="none", folds=2, max_steps=16)
+def test_folded_order_climbs_window_by_window_and_mixes_documents_in_each_batch(tmp_path, sample_corpus, tokenizers):
+    # 40 steps x 8 blocks, two sweeps of 160; windows of max(160/20, 4 steps x 8) = 32 blocks: 5 per sweep
+    trainer = pretraining(tmp_path, sample_corpus, tokenizers, pacing="none", folds=2, max_steps=40,
+                          per_device_train_batch_size=8)
     trainer.train()
-    state = trainer.curriculum
+    state, sampler = trainer.curriculum, trainer._get_train_sampler()
     order = state.orders[state.current["version"]]
     rank = {int(d): i for i, d in enumerate(order)}
     scores = state.scores[state.current["version"]]
     assert len(order) == len(trainer.curriculum_train_ids) and np.all(np.diff(np.sort(scores)) >= 0)
-    refs = list(trainer._get_train_sampler())  # what the run drew: 16 steps x 4 blocks, two sweeps of 32
-    ranks = [rank[r.docs[0]] for r in refs]
-    for sweep in (ranks[:32], ranks[32:]):
-        assert sweep == sorted(sweep)  # easiest first within a sweep
-    assert ranks[32] < ranks[31]  # the second sweep starts easy again
-    assert len({r.docs[0] for r in refs}) > 32  # each sweep is a fresh draw, not one block repeated
+    assert sampler.sweep_window == 32
+    refs = list(sampler)  # what the run drew
+    ranks = np.array([rank[r.docs[0]] for r in refs])
+    for sweep in (ranks[:160], ranks[160:]):
+        windows = sweep.reshape(5, 32)
+        assert np.all(np.diff(windows.mean(1)) > 0)  # easier to harder, window by window
+        assert np.all(windows.max(1)[:-1] <= windows.min(1)[1:])  # the windows are consecutive difficulty bands
+        assert all(list(w) != sorted(w) for w in windows)  # ... each read in a random order
+    assert ranks[160:192].mean() < ranks[128:160].mean()  # the second sweep starts easy again
+    batches = [{d for r in refs[s:s + 8] for d in r.docs} for s in range(0, len(refs), 8)]
+    # 8 blocks from at least 6 documents in every batch, 8.5 on average (sorted sweeps: as few as 4, 7.2)
+    assert min(len(b) for b in batches) >= 6 and np.mean([len(b) for b in batches]) >= 8.5
+    assert len({r.docs[0] for r in refs}) > 120  # each sweep is a fresh draw, not one block repeated
 
 
 @pytest.mark.parametrize("schedule", ["constant_with_warmup", "decay_after_full_data"])

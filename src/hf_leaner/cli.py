@@ -99,7 +99,7 @@ def add_experiment(sub) -> None:
     flag(e, "--data", "--data_dir", default="sample", help="'sample', a release copy or a published corpus folder")
     flag(e, "--data_config", default="leaner-10M-all")
     e.add_argument("--arch", default="llama", choices=ARCHITECTURES)
-    flag(e, "--model_size", "--size", help="curriculum: default 200K; architectures: default 1M", type=model_size)
+    flag(e, "--model_size", "--size", help="curriculum: default 500K; architectures: default 1M", type=model_size)
     flag(e, "--batch_size", type=positive_int, default=16)
     flag(e, "--block_size", type=at_least(8, "tokens per training block"), default=128)
     flag(e, "--vocab_size", type=VOCAB, default=2000)

@@ -55,7 +55,8 @@ class CurriculumArguments:
     full_data_by_tokens: int | None = field(default=None, metadata={"help": "pacing in tokens: all the data is in use "
                                             "after this many training tokens (block tokens; sets full_data_by)"})
     folds: int | None = field(default=None, metadata={"help": "folded order: the run is this many easy-to-hard sweeps, "
-                              "each over a fresh random share of the data in use, read easiest first"})
+                              "each over a fresh random share of the data in use, easiest first in ~20 windows, "
+                              "each window read in random order"})
 
     # the iterative schedule and its own evaluation
     patience: int = field(default=1, metadata={"help": "iterative: curriculum evaluations without improvement before "

@@ -30,12 +30,14 @@ def run_fingerprint(trainer) -> dict:
         data.update(np.asarray(ids, dtype=np.int32).tobytes() + b"|")
     model = trainer.model
     params = sum(p.numel() for p in model.parameters())
+    # the folded order's reading changed (windows shuffled): checkpoints of sorted sweeps refuse to resume
+    folds = f"{a.folds} in shuffled difficulty windows" if a.folds else a.folds
     return {"data": f"{len(docs)} training documents, sha256 {data.hexdigest()[:16]}",
             "tokenizer": f"{len(trainer.processing_class)} tokens, sha256 {vocab_digest(trainer.processing_class)[:16]}",
             "model": f"{getattr(model.config, 'model_type', type(model).__name__)}, {params} parameters",
             "curriculum": f"difficulty={a.difficulty}{' (reversed)' if a.difficulty_reverse else ''}, pacing={a.pacing}, "
                           f"start={a.start_fraction}, increment={a.increment}, max={a.max_fraction}, pacing span="
-                          f"{a.pacing_start}-{a.pacing_end}/{a.pacing_steps}, folds={a.folds}, vocabulary={a.vocab_curriculum}, "
+                          f"{a.pacing_start}-{a.pacing_end}/{a.pacing_steps}, folds={folds}, vocabulary={a.vocab_curriculum}, "
                           f"seed={a.seed}/{a.data_seed}",
             "samples per step": str(trainer.samples_per_step)}
 

@@ -9,7 +9,10 @@ history, the orderings and the seed:
                ──> shuffled pass over the pool (seeded by entry, pool size and pass number) ──> unit
 
 With ``sweeps`` (the folded order) the run is that many easy-to-hard sweeps instead: sweep ``c`` is a
-seeded random draw of the pool, sorted easiest first, and positions read it in order.
+seeded random draw of the pool, sorted easiest first and cut into consecutive difficulty windows, each
+read in its own seeded random order. Sorted alone, a batch would be neighbouring blocks of the ordering:
+a few documents, one narrow difficulty. Shuffled within windows, the sweep still climbs from easy to hard
+window by window while each batch mixes the many documents of its window.
 
 Every process of a distributed run draws the same global sequence (accelerate hands each process its
 own batches of it) and a resumed run, which replays the sequence to skip what was trained, sees exactly
@@ -33,6 +36,11 @@ from torch.utils.data import Sampler
 
 from .pacing import CompetencePacing
 from .scoring import Documents
+
+# the folded order's difficulty windows: about this many per sweep, each at least this many optimizer steps
+# of samples (so that a batch is a random share of a window, not the window's neighbouring blocks)
+WINDOWS_PER_SWEEP = 20
+MIN_WINDOW_STEPS = 4
 
 
 class RowUnits:
@@ -153,17 +161,35 @@ class CurriculumSampler(Sampler):
 
     def _sweep_units(self, idx: int, n: int, start: int, count: int) -> np.ndarray:
         """The units at positions ``start ...`` of the folded order: each sweep reads a seeded draw of the
-        pool (passes without replacement, as many as the sweep needs) sorted easiest first."""
-        length = math.ceil(self.num_samples / self.sweeps)
+        pool (passes without replacement, as many as the sweep needs) sorted easiest first, then shuffled
+        within consecutive windows of :meth:`sweep_window` positions."""
+        length = self.sweep_length
         out = np.empty(count, dtype=np.int64)
         for k, position in enumerate(range(start, start + count)):
             sweep = position // length
             if getattr(self, "_sweep_key", None) != (idx, n, sweep):
-                rng = np.random.default_rng([self.seed, idx, n, sweep, 17])
-                draw = np.concatenate([rng.permutation(n) for _ in range(math.ceil(length / n))])[:length]
-                self._sweep_key, self._sweep = (idx, n, sweep), np.sort(draw)
+                self._sweep_key, self._sweep = (idx, n, sweep), self._sweep_order(idx, n, sweep)
             out[k] = self._sweep[position - sweep * length]
         return out
+
+    @property
+    def sweep_length(self) -> int:
+        return math.ceil(self.num_samples / self.sweeps)
+
+    @property
+    def sweep_window(self) -> int:
+        """Positions per difficulty window of a sweep."""
+        window = max(math.ceil(self.sweep_length / WINDOWS_PER_SWEEP), MIN_WINDOW_STEPS * self.samples_per_step)
+        return min(window, self.sweep_length)
+
+    def _sweep_order(self, idx: int, n: int, sweep: int) -> np.ndarray:
+        # a pure function of (seed, history entry, pool size, sweep): a resumed run replays it exactly
+        length, window = self.sweep_length, self.sweep_window
+        rng = np.random.default_rng([self.seed, idx, n, sweep, 17])
+        draw = np.sort(np.concatenate([rng.permutation(n) for _ in range(math.ceil(length / n))])[:length])
+        for a in range(0, length, window):
+            draw[a:a + window] = rng.permutation(draw[a:a + window])
+        return draw
 
 
 def fraction_in_force(pacing: CompetencePacing | None, entry: dict, step: int, total_steps: int) -> float:

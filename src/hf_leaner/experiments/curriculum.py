@@ -37,7 +37,8 @@ CHECKPOINTS = (0.25, 0.5, 0.75)  # fractions of the budget where the validation 
 class StudyArguments:
     """The study's settings. The defaults take about an hour on 2 quiet CPU cores: 3 strategies x 2 schedules x
     (3 learning rates + 2 more seeds) = 30 runs of 327,680 tokens (160 steps of 16 x 128) on a LLaMA with
-    200K non-embedding parameters; ``budget``, ``model_size`` and ``strategies`` scale it up."""
+    525K non-embedding parameters ("500K": hidden 128, 2 layers); ``budget``, ``model_size`` and ``strategies``
+    scale it up."""
 
     data: str = "sample"
     data_config: str = "leaner-10M-all"
@@ -48,7 +49,7 @@ class StudyArguments:
     learning_rates: tuple[float, ...] = (2e-3, 4e-3, 8e-3)
     budget: int = 327_680  # training tokens per run (160 steps of 16 x 128)
     arch: str = "llama"
-    model_size: str = "200K"
+    model_size: str = "500K"
     block_size: int = 128
     batch_size: int = 16
     vocab_size: int = 2000
@@ -197,7 +198,9 @@ def run_settings(study: StudyArguments, strategy: Strategy, schedule: str, lr: f
     if strategy.seq_len_warmup:
         settings["seq_len_start"] = max(8, study.block_size // 8)
     steps = steps_for_budget(study, settings)
-    return {"strategy": strategy.name, "schedule": schedule, "learning_rate": lr, "seed": seed, "steps": steps,
+    # folded runs of the sorted-sweep sampler are not reused: the folded order now reads shuffled windows
+    order = {"folded_order": "difficulty windows, shuffled"} if settings.get("folds") else {}
+    return {**order, "strategy": strategy.name, "schedule": schedule, "learning_rate": lr, "seed": seed, "steps": steps,
             "curriculum": settings, "data_config": strategy.data_config, "budget": study.budget,
             **{k: getattr(study, k) for k in ("data", "data_config", "arch", "model_size", "block_size", "batch_size",
                                               "vocab_size", "max_train_documents", "max_eval_documents",
