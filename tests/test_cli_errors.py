@@ -69,6 +69,8 @@ CASES = [
     ("experiment curriculum --strategies baseline,nope", "'nope' is not a strategy"),
     ("experiment curriculum --seeds 1,1,2", "--seeds 1,1,2: a seed is repeated"),
     ("experiment curriculum --budget 100", "--budget 100"),
+    ("experiment curriculum --budget-fractions 0.7,1.5", "--budget_fractions 0.7,1.5: each share"),
+    ("experiment curriculum --budget 40960 --budget-fractions 0.01", "--budget 40,960 x 0.01"),
     ("experiment curriculum --schedules cosine", "'cosine' is not a schedule"),
     ("experiment curriculum --learning-rate -1", "--learning_rate"),
     ("experiment curriculum --learning-rate nan", "'nan' must be > 0"),

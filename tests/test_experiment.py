@@ -52,3 +52,33 @@ def test_study_glue_flag_scores_each_final_model(tmp_path, sample_dir, capsys):
     row = json.loads((out / "study.json").read_text())["rows"][0]
     assert 0 <= row["glue"][0] <= 1  # the LEANER-GLUE average of the saved final model
     assert (out / "runs" / "wsd" / "baseline" / "lr0.004_seed1" / "glue" / "results.json").is_file()
+
+
+def test_budget_fractions_train_each_strategy_on_a_share_with_its_own_lr_and_whole_schedule(tmp_path, sample_dir,
+                                                                                           capsys):
+    out = tmp_path / "shares"
+    argv = ["experiment", "curriculum", "--data", str(sample_dir), "--size", "100K", "--budget", "2560",
+            "--batch-size", "4", "--block-size", "32", "--vocab-size", "400", "--evals", "2", "--strategies",
+            "warmup-compression", "--seeds", "1,2", "--learning-rates", "4e-3,8e-3", "--schedules", "wsd",
+            "--max-train-documents", "120", "--heldout-documents", "20", "--max-eval-documents", "10", "--output",
+            str(out)]
+    assert main(argv) == 0  # the full budget only, as a study without the flag
+    assert "trained 6 runs, reused 0" in capsys.readouterr().out
+    assert main([*argv, "--budget-fractions", "0.5"]) == 0  # the full-budget runs are reused, the half ones trained
+    printed = capsys.readouterr().out
+    assert "trained 6 runs, reused 6" in printed and "vs baseline (same budget)" in printed and "fair test:" in printed
+    study = json.loads((out / "study.json").read_text())
+    rows = {(r["strategy"], r["fraction"]): r for r in study["fraction_rows"]}
+    assert set(rows) == {(s, f) for s in ("baseline", "warmup-compression") for f in (0.5, 1.0)}
+    for (strategy, fraction), r in rows.items():
+        assert r["learning_rate"] == float(min(r["sweep"], key=r["sweep"].get)) and r["seeds"] == 2  # its own LR
+        assert r["reaches_target"] == (r["final"][0] + r["final"][1] <= study["target"])
+        assert r["vs_baseline_same"] in ("lower", "higher", "same (inside the intervals)")
+        assert r["tokens"] == 2560 * fraction
+    halves = [json.loads(p.read_text()) for p in (out / "runs" / "wsd").glob("*/budget0.5/*.json")]
+    assert len(halves) == 6
+    for run in halves:  # half the tokens in half the steps, evaluated over the whole (shorter) schedule
+        assert run["tokens"] == 1280 and run["settings"]["steps"] == 10 and run["curve"][-1][0] == 1280
+    assert [s["strategy"] for s in study["rows"]] == ["baseline", "warmup-compression"]  # the full-budget table
+    assert main([*argv, "--budget-fractions", "0.5"]) == 0
+    assert "trained 0 runs, reused 12" in capsys.readouterr().out

@@ -112,6 +112,9 @@ def add_experiment(sub) -> None:
                    "default --seed)")
     e.add_argument("--budget", type=positive_int, default=327_680,
                    help="curriculum: training tokens per run, the same for every strategy (default 327,680)")
+    flag(e, "--budget_fractions", type=csv_list(positive_float), default=[1.0],
+         help="curriculum: also train every strategy on these shares of --budget, each with its whole LR schedule "
+              "and its own LR (the fair test of 'the baseline's loss with 70%% of the tokens'), e.g. 0.7,1.0")
     flag(e, "--learning_rates", type=csv_list(positive_float), default=[2e-3, 4e-3, 8e-3],
          help="curriculum: the LR grid every strategy is tuned on (default 2e-3,4e-3,8e-3)")
     e.add_argument("--schedules", type=csv_list(str, ["decay", "wsd"], "schedule"), default=["decay", "wsd"],

@@ -23,8 +23,12 @@ def check_experiment(args) -> None:
         args.seeds = args.seeds or [1, 2, 3]
         if len(set(args.seeds)) != len(args.seeds):
             raise UsageError(f"--seeds {','.join(map(str, args.seeds))}: a seed is repeated")
-        if args.budget < args.batch_size * args.block_size * args.evals:
-            raise UsageError(f"--budget {args.budget:,}: fewer tokens than {args.evals} evaluations of one step each "
+        if any(f > 1 for f in args.budget_fractions):
+            raise UsageError(f"--budget_fractions {','.join(f'{f:g}' for f in args.budget_fractions)}: each share of "
+                             "the budget must be at most 1")
+        if args.budget * min(args.budget_fractions) < args.batch_size * args.block_size * args.evals:
+            share = f" x {min(args.budget_fractions):g}" if min(args.budget_fractions) < 1 else ""
+            raise UsageError(f"--budget {args.budget:,}{share}: fewer tokens than {args.evals} evaluations of one step each "
                              f"({args.batch_size} x {args.block_size} tokens per step)")
     check_data_source(args.data, args.data_config)
 
@@ -35,7 +39,8 @@ def cmd_experiment_curriculum(args) -> int:
     study = StudyArguments(data=args.data, data_config=args.data_config, output_dir=args.output_dir,
                            strategies=tuple(args.strategies) if args.strategies else StudyArguments.strategies,
                            schedules=tuple(args.schedules), seeds=tuple(args.seeds),
-                           learning_rates=tuple(args.learning_rates), budget=args.budget, arch=args.arch,
+                           learning_rates=tuple(args.learning_rates), budget=args.budget,
+                           budget_fractions=tuple(args.budget_fractions), arch=args.arch,
                            model_size=args.model_size, block_size=args.block_size, batch_size=args.batch_size,
                            vocab_size=args.vocab_size, max_train_documents=args.max_train_documents,
                            max_eval_documents=args.max_eval_documents, heldout_documents=args.heldout_documents,
@@ -43,10 +48,12 @@ def cmd_experiment_curriculum(args) -> int:
                            evals=args.evals, glue=args.glue,
                            glue_tasks=tuple(args.glue_tasks) if args.glue_tasks else StudyArguments.glue_tasks,
                            glue_max_train_examples=args.glue_max_train_examples or 1000, progress=args.progress)
-    runs = len(study.schedules) * len(study.strategies) * (len(study.learning_rates) + len(study.seeds) - 1)
+    runs = (len(study.schedules) * len(study.strategies) * len(study.budget_fractions)
+            * (len(study.learning_rates) + len(study.seeds) - 1))
     print(f"curriculum study: {len(study.strategies)} strategies x {len(study.schedules)} LR schedules x "
-          f"({len(study.learning_rates)} LRs on seed {study.seeds[0]} + {len(study.seeds) - 1} more seeds) = {runs} runs "
-          f"of {study.budget:,} tokens; finished runs in {Path(study.output_dir) / 'runs'} are reused", flush=True)
+          f"({len(study.learning_rates)} LRs on seed {study.seeds[0]} + {len(study.seeds) - 1} more seeds)"
+          + (f" x budgets {', '.join(f'{f:g}' for f in study.budget_fractions)}" if len(study.budget_fractions) > 1 else "")
+          + f" = {runs} runs of up to {study.budget:,} tokens; finished runs in {Path(study.output_dir) / 'runs'} are reused", flush=True)
     summary = run_study(study)
     print(f"\ntrained {summary['trained']} runs, reused {summary['reused']} ({summary['seconds']:.0f}s)\n")
     print(summary["table"])

@@ -13,6 +13,12 @@ t-interval.
     table: validation loss at fixed token counts, final loss, tokens to reach the tuned baseline's final
            loss (the best baseline over the families), its ratio to the budget; a PNG with interval bands
 
+Under a schedule that decays (cosine, or WSD's last share), a run reaches the baseline's final loss only in
+its own decay, so where a full-budget curve crosses that loss cannot show a win at 70% of the tokens. The
+fair test of "the same loss with fewer tokens" is ``budget_fractions``: every strategy is also trained at
+that share of the budget with its whole schedule (its own LR from the same grid, the same seeds), and its
+final loss is compared with the tuned baseline's at the full budget, and with the baseline's at the same share.
+
 Each finished run writes ``runs/<family>/<strategy>/lr<LR>_seed<S>.json``; a rerun with the same settings
 reuses it instead of training again, so an interrupted study continues where it stopped.
 """
@@ -48,6 +54,7 @@ class StudyArguments:
     seeds: tuple[int, ...] = (1, 2, 3)
     learning_rates: tuple[float, ...] = (2e-3, 4e-3, 8e-3)
     budget: int = 327_680  # training tokens per run (160 steps of 16 x 128)
+    budget_fractions: tuple[float, ...] = (1.0,)  # also train every strategy at these shares of the budget
     arch: str = "llama"
     model_size: str = "500K"
     block_size: int = 128
@@ -72,6 +79,9 @@ class StudyArguments:
             raise ValueError(f"unknown strategy {', '.join(unknown)}; choose from {', '.join(STRATEGIES)}")
         if "baseline" not in self.strategies:
             self.strategies = ("baseline", *self.strategies)  # every strategy is judged against it
+        if not all(0 < f <= 1 for f in self.budget_fractions):
+            raise ValueError(f"budget_fractions {self.budget_fractions}: each must be in (0, 1]")
+        self.budget_fractions = tuple(sorted(set(self.budget_fractions) | {1.0}, reverse=True))  # the target needs 1
         bad = [s for s in self.schedules if s not in SCHEDULES]
         if bad:
             raise ValueError(f"unknown schedule {', '.join(bad)}; choose from {', '.join(SCHEDULES)}")
@@ -192,26 +202,30 @@ def corpus_for(study: StudyArguments, data: StudyData, strategy: Strategy):
 # ---------------------------------------------------------------------------------------------- one run
 
 
-def run_settings(study: StudyArguments, strategy: Strategy, schedule: str, lr: float, seed: int) -> dict:
+def run_settings(study: StudyArguments, strategy: Strategy, schedule: str, lr: float, seed: int,
+                 fraction: float = 1.0) -> dict:
     """Everything a run's result depends on; a stored run is reused only when these match."""
     settings = {"pacing": "none", **SCHEDULES[schedule], **strategy.settings, **study.extra}
     if strategy.seq_len_warmup:
         settings["seq_len_start"] = max(8, study.block_size // 8)
-    steps = steps_for_budget(study, settings)
+    budget = study.budget if fraction == 1 else round(fraction * study.budget)
+    steps = steps_for_budget(study, settings, budget)
     # folded runs of the sorted-sweep sampler are not reused: the folded order now reads shuffled windows
     order = {"folded_order": "difficulty windows, shuffled"} if settings.get("folds") else {}
-    return {**order, "strategy": strategy.name, "schedule": schedule, "learning_rate": lr, "seed": seed, "steps": steps,
-            "curriculum": settings, "data_config": strategy.data_config, "budget": study.budget,
+    share = {"budget_fraction": fraction} if fraction != 1 else {}  # full-budget runs keep their stored settings
+    return {**order, **share, "strategy": strategy.name, "schedule": schedule, "learning_rate": lr, "seed": seed, "steps": steps,
+            "curriculum": settings, "data_config": strategy.data_config, "budget": budget,
             **{k: getattr(study, k) for k in ("data", "data_config", "arch", "model_size", "block_size", "batch_size",
                                               "vocab_size", "max_train_documents", "max_eval_documents",
                                               "eval_chars_per_genre", "heldout_documents", "heldout_chars",
                                               "evals")}}
 
 
-def steps_for_budget(study: StudyArguments, settings: dict) -> int:
+def steps_for_budget(study: StudyArguments, settings: dict, budget: int | None = None) -> int:
     """Optimizer steps that train ``budget`` tokens (more when a sequence-length warm-up shortens blocks)."""
-    steps = max(1, math.ceil(study.budget / study.tokens_per_step))
-    while settings.get("seq_len_start") and cumulative_tokens(study, settings, steps)[-1] < study.budget:
+    budget = budget or study.budget
+    steps = max(1, math.ceil(budget / study.tokens_per_step))
+    while settings.get("seq_len_start") and cumulative_tokens(study, settings, steps)[-1] < budget:
         steps += max(1, steps // 100)
     return steps
 
@@ -228,8 +242,11 @@ def cumulative_tokens(study: StudyArguments, settings: dict, steps: int) -> np.n
     return np.concatenate([[0], np.cumsum(lengths) * study.batch_size])
 
 
-def run_path(study: StudyArguments, schedule: str, strategy: str, lr: float, seed: int) -> Path:
-    return Path(study.output_dir) / "runs" / schedule / strategy / f"lr{lr:g}_seed{seed}.json"
+def run_path(study: StudyArguments, schedule: str, strategy: str, lr: float, seed: int, fraction: float = 1.0) -> Path:
+    folder = Path(study.output_dir) / "runs" / schedule / strategy
+    if fraction != 1:
+        folder = folder / f"budget{fraction:g}"
+    return folder / f"lr{lr:g}_seed{seed}.json"
 
 
 def stored_run(path: Path, settings: dict) -> dict | None:
@@ -251,7 +268,8 @@ def train_run(study: StudyArguments, data: StudyData, settings: dict) -> dict:
 
     t0 = time.time()
     strategy, steps = STRATEGIES[settings["strategy"]], settings["steps"]
-    path = run_path(study, settings["schedule"], strategy.name, settings["learning_rate"], settings["seed"])
+    path = run_path(study, settings["schedule"], strategy.name, settings["learning_rate"], settings["seed"],
+                    settings.get("budget_fraction", 1.0))
     eval_steps = max(1, steps // study.evals)
     args = CurriculumConfig(
         output_dir=str(path.with_suffix("")), max_steps=steps, per_device_train_batch_size=study.batch_size,
@@ -301,9 +319,9 @@ class Study:
     def __init__(self, study: StudyArguments):
         self.args, self.data, self.trained, self.reused = study, None, 0, 0
 
-    def run(self, schedule: str, strategy: str, lr: float, seed: int) -> dict:
-        settings = run_settings(self.args, STRATEGIES[strategy], schedule, lr, seed)
-        path = run_path(self.args, schedule, strategy, lr, seed)
+    def run(self, schedule: str, strategy: str, lr: float, seed: int, fraction: float = 1.0) -> dict:
+        settings = run_settings(self.args, STRATEGIES[strategy], schedule, lr, seed, fraction)
+        path = run_path(self.args, schedule, strategy, lr, seed, fraction)
         record = stored_run(path, settings)
         if record is not None:
             self.reused += 1
@@ -313,22 +331,26 @@ class Study:
         record = train_run(self.args, self.data, settings)
         write_atomic(path, json.dumps(record, indent=1))
         self.trained += 1
-        print(f"[run {self.trained}] {schedule:<5} {strategy:<26} lr={lr:<7g} seed={seed}: val {record['final_loss']:.4f}"
+        share = f" x{fraction:g}" if fraction != 1 else ""
+        print(f"[run {self.trained}] {schedule:<5} {strategy + share:<26} lr={lr:<7g} seed={seed}: val "
+              f"{record['final_loss']:.4f}"
               f", held-out {record['heldout_loss']:.4f} ({record['seconds']:.0f}s)", flush=True)
         return record
 
     def cells(self) -> dict:
-        """(schedule, strategy) -> {"lr": chosen LR, "sweep": {lr: held-out loss}, "runs": [records at that LR]}."""
+        """(schedule, strategy, budget fraction) -> {"lr": chosen LR, "sweep": {lr: held-out loss},
+        "runs": [records at that LR]}."""
         a, out = self.args, {}
         for schedule in a.schedules:  # one schedule family complete before the next: a cut-short study says something
-            for strategy in a.strategies:
-                sweep = {lr: self.run(schedule, strategy, lr, a.seeds[0]) for lr in a.learning_rates}
-                lr = min(sweep, key=lambda x: sweep[x]["heldout_loss"])
-                out[schedule, strategy] = {"lr": lr, "sweep": {x: r["heldout_loss"] for x, r in sweep.items()},
-                                           "runs": [sweep[lr]]}
-            for strategy in a.strategies:
-                cell = out[schedule, strategy]
-                cell["runs"] += [self.run(schedule, strategy, cell["lr"], s) for s in a.seeds[1:]]
+            for fraction in a.budget_fractions:  # the full budget first
+                for strategy in a.strategies:
+                    sweep = {lr: self.run(schedule, strategy, lr, a.seeds[0], fraction) for lr in a.learning_rates}
+                    lr = min(sweep, key=lambda x: sweep[x]["heldout_loss"])
+                    out[schedule, strategy, fraction] = {"lr": lr, "runs": [sweep[lr]],
+                                                         "sweep": {x: r["heldout_loss"] for x, r in sweep.items()}}
+                for strategy in a.strategies:
+                    cell = out[schedule, strategy, fraction]
+                    cell["runs"] += [self.run(schedule, strategy, cell["lr"], s, fraction) for s in a.seeds[1:]]
         return out
 
 
@@ -363,6 +385,31 @@ def summarize(study: StudyArguments, cells: dict) -> dict:
             "settings": {k: v for k, v in asdict(study).items() if k != "progress"}}
 
 
+def versus(final: tuple[float, float], other: tuple[float, float]) -> str:
+    """A final loss against another, seed intervals included: lower, higher, or the same within them."""
+    (m, h), (om, oh) = final, other
+    if not math.isfinite(h + oh):
+        return "one seed"
+    return "lower" if m + h < om - oh else "higher" if m - h > om + oh else "same (inside the intervals)"
+
+
+def fraction_rows(summary: dict, cells: dict) -> list[dict]:
+    """Every (schedule, strategy, budget fraction): its final loss against the target (the tuned baseline's final
+    loss at the full budget) and against its schedule's baseline at the full budget and at the same fraction."""
+    finals = {key: t_interval([r["final_loss"] for r in cell["runs"]]) for key, cell in cells.items()}
+    rows = []
+    for (schedule, strategy, fraction), cell in cells.items():
+        final = finals[schedule, strategy, fraction]
+        rows.append({"schedule": schedule, "strategy": strategy, "fraction": fraction,
+                     "tokens": round(fraction * summary["budget"]), "learning_rate": cell["lr"],
+                     "sweep": cell["sweep"], "seeds": len(cell["runs"]), "final": final,
+                     "vs_baseline_full": versus(final, finals[schedule, "baseline", 1.0]),
+                     "vs_baseline_same": versus(final, finals[schedule, "baseline", fraction]),
+                     # reached outside the seed interval: the interval's top at or below the target
+                     "reaches_target": bool(math.isfinite(final[1]) and final[0] + final[1] <= summary["target"])})
+    return rows
+
+
 def format_table(summary: dict) -> str:
     from hf_leaner.tables import text_table
 
@@ -384,13 +431,66 @@ def format_table(summary: dict) -> str:
         body.append([r["schedule"], r["strategy"], f"{r['learning_rate']:g}", *[ci(r[f"val@{c:.0%}"]) for c in CHECKPOINTS],
                      ci(r["final"]), tokens, ci(r["ratio"], 2), "-" if r["strategy"] == "baseline" else win]
                     + ([ci(r["glue"])] if glue else []))
-    return (text_table(head, body, numbers_right=True) +
+    text = (text_table(head, body, numbers_right=True) +
             f"\nmean ± 95% t-interval over seeds; target = the tuned baseline's final validation loss "
             f"({summary['target']:.4f}, {summary['target_schedule']} schedule); budget {summary['budget']:,} tokens "
             f"per run; wins = reaches the target in <= {TARGET_RATIO:.0%} of the tokens, interval included.")
+    if summary.get("fraction_rows"):
+        text += "\n\n" + format_fraction_table(summary, ci)
+    return text
+
+
+def format_fraction_table(summary: dict, ci) -> str:
+    from hf_leaner.tables import text_table
+
+    head = ["schedule", "strategy", "budget", "LR", "final val", "vs baseline (full budget)",
+            "vs baseline (same budget)", "reaches target"]
+    body = [[r["schedule"], r["strategy"], f"{r['fraction']:.0%} ({r['tokens']:,})", f"{r['learning_rate']:g}",
+             ci(r["final"]), "-" if r["strategy"] == "baseline" and r["fraction"] == 1 else r["vs_baseline_full"],
+             "-" if r["strategy"] == "baseline" else r["vs_baseline_same"], "yes" if r["reaches_target"] else "no"]
+            for r in summary["fraction_rows"]]
+    return (text_table(head, body, numbers_right=True) +
+            "\neach run at its share of the budget with its whole LR schedule and its own LR (same grid, chosen on the "
+            f"held-out slice); reaches target = final loss + 95% half-width <= {summary['target']:.4f}.")
+
+
+def fraction_verdict(summary: dict) -> str | None:
+    """The fair test of the target: trained on at most 70% of the tokens, does a strategy end at the tuned
+    baseline's full-budget loss (interval included), and does the baseline at the same share not?"""
+    rows = [r for r in summary.get("fraction_rows", []) if r["fraction"] <= TARGET_RATIO]
+    others = [r for r in rows if r["strategy"] != "baseline"]
+    if not others:
+        return None
+    base = {(r["schedule"], r["fraction"]): r for r in rows if r["strategy"] == "baseline"}
+    target = summary["target"]
+
+    def said(r):
+        return f"{r['strategy']} ({r['schedule']}, {r['fraction']:.0%} of the tokens) at {r['final'][0]:.4f} ± {r['final'][1]:.4f}"
+
+    winners = [r for r in others if r["reaches_target"]]
+    if not winners:
+        best = min(others, key=lambda r: r["final"][0])
+        b = base[best["schedule"], best["fraction"]]
+        return (f"fair test: trained on <= {TARGET_RATIO:.0%} of the tokens (whole schedule, own LR), no strategy reaches "
+                f"the tuned baseline's full-budget loss {target:.4f} outside the seed interval; the best is {said(best)}, "
+                f"the baseline at that budget {b['final'][0]:.4f} ± {b['final'][1]:.4f}")
+    parts = []
+    for r in winners:
+        b = base[r["schedule"], r["fraction"]]
+        parts.append(said(r) + (f", but the baseline at that budget reaches it too ({b['final'][0]:.4f} ± "
+                                f"{b['final'][1]:.4f}): the budget, not the order" if b["reaches_target"] else
+                                f"; the baseline at that budget: {b['final'][0]:.4f} ± {b['final'][1]:.4f} "
+                                f"({r['vs_baseline_same']} for the strategy)"))
+    return f"fair test: the tuned baseline's full-budget loss {target:.4f} is reached by " + "; ".join(parts)
 
 
 def verdict(summary: dict) -> str:
+    fair = fraction_verdict(summary)
+    crossing = verdict_by_crossing(summary)
+    return crossing if fair is None else f"{fair}\n(where the full-budget curves cross it: {crossing})"
+
+
+def verdict_by_crossing(summary: dict) -> str:
     winners = [r for r in summary["rows"] if r["meets_target"]]
     if winners:
         return "target met: " + "; ".join(f"{r['strategy']} ({r['schedule']}) reaches the baseline's final loss in "
@@ -418,7 +518,8 @@ def compare_finals(summary: dict, strategy: str, schedule: str) -> str:
     return f"{said}: no win - the difference ({m - bm:+.4f}) is inside the seed intervals"
 
 
-def plot(summary: dict, cells: dict, path: Path) -> Path:
+def plot(summary: dict, cells: dict, path: Path, smaller: dict | None = None) -> Path:
+    """Validation curves with interval bands; runs at smaller budgets (``smaller``) as final points with error bars."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -437,10 +538,15 @@ def plot(summary: dict, cells: dict, path: Path) -> Path:
             half = np.nan_to_num(np.array([h for _, h in stats]))
             (line,) = ax.plot(grid / 1e6, mean, label=f"{strategy} (lr {cell['lr']:g})")
             ax.fill_between(grid / 1e6, mean - half, mean + half, color=line.get_color(), alpha=0.2)
+            for (s2, strategy2, fraction), small in (smaller or {}).items():
+                if (s2, strategy2) == (schedule, strategy):
+                    m, h = t_interval([r["final_loss"] for r in small["runs"]])
+                    ax.errorbar([fraction * summary["budget"] / 1e6], [m], yerr=[np.nan_to_num(h)], fmt="o",
+                                color=line.get_color(), capsize=3, ms=4)
         ax.axhline(summary["target"], color="grey", ls="--", lw=1, label="tuned baseline's final loss")
         ax.axvline(TARGET_RATIO * summary["budget"] / 1e6, color="grey", ls=":", lw=1,
                    label=f"{TARGET_RATIO:.0%} of the tokens (the target)")
-        ax.set_title(f"{schedule} schedule")
+        ax.set_title(f"{schedule} schedule" + ("; dots: whole runs on a share of the budget" if smaller else ""))
         ax.set_xlabel("training tokens (M)")
         ax.legend(fontsize=7)
     axes[0][0].set_ylabel("validation loss (nats/token), mean ± 95% CI")
@@ -477,12 +583,15 @@ def run_study(study: StudyArguments) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     runner = Study(study)
-    cells = runner.cells()
+    every = runner.cells()
+    cells = {(schedule, strategy): cell for (schedule, strategy, f), cell in every.items() if f == 1}
+    smaller = {key: cell for key, cell in every.items() if key[2] != 1}
     if study.glue:
         glue_averages(study, cells)
     summary = summarize(study, cells)
+    summary["fraction_rows"] = fraction_rows(summary, every) if smaller else []
     summary.update(trained=runner.trained, reused=runner.reused, seconds=round(time.time() - t0, 1),
-                   png=str(plot(summary, cells, out / "curriculum_study.png")))
+                   png=str(plot(summary, cells, out / "curriculum_study.png", smaller)))
     summary["table"] = format_table(summary)
     summary["verdict"] = verdict(summary)
     write_atomic(out / "study.json", json.dumps(summary, indent=1, default=float))
