@@ -28,8 +28,8 @@ def check_experiment(args) -> None:
                              "the budget must be at most 1")
         if args.budget * min(args.budget_fractions) < args.batch_size * args.block_size * args.evals:
             share = f" x {min(args.budget_fractions):g}" if min(args.budget_fractions) < 1 else ""
-            raise UsageError(f"--budget {args.budget:,}{share}: fewer tokens than {args.evals} evaluations of one step each "
-                             f"({args.batch_size} x {args.block_size} tokens per step)")
+            raise UsageError(f"--budget {args.budget:,}{share}: fewer tokens than {args.evals} evaluations of one step "
+                             f"each ({args.batch_size} x {args.block_size} tokens per step)")
     check_data_source(args.data, args.data_config)
 
 
@@ -52,8 +52,10 @@ def cmd_experiment_curriculum(args) -> int:
             * (len(study.learning_rates) + len(study.seeds) - 1))
     print(f"curriculum study: {len(study.strategies)} strategies x {len(study.schedules)} LR schedules x "
           f"({len(study.learning_rates)} LRs on seed {study.seeds[0]} + {len(study.seeds) - 1} more seeds)"
-          + (f" x budgets {', '.join(f'{f:g}' for f in study.budget_fractions)}" if len(study.budget_fractions) > 1 else "")
-          + f" = {runs} runs of up to {study.budget:,} tokens; finished runs in {Path(study.output_dir) / 'runs'} are reused", flush=True)
+          + (f" x budgets {', '.join(map('{:g}'.format, study.budget_fractions))}" if len(study.budget_fractions) > 1
+             else "")
+          + f" = {runs} runs of up to {study.budget:,} tokens; finished runs in {Path(study.output_dir) / 'runs'} are "
+          "reused", flush=True)
     summary = run_study(study)
     print(f"\ntrained {summary['trained']} runs, reused {summary['reused']} ({summary['seconds']:.0f}s)\n")
     print(summary["table"])

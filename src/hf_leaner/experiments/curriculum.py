@@ -213,7 +213,8 @@ def run_settings(study: StudyArguments, strategy: Strategy, schedule: str, lr: f
     # folded runs of the sorted-sweep sampler are not reused: the folded order now reads shuffled windows
     order = {"folded_order": "difficulty windows, shuffled"} if settings.get("folds") else {}
     share = {"budget_fraction": fraction} if fraction != 1 else {}  # full-budget runs keep their stored settings
-    return {**order, **share, "strategy": strategy.name, "schedule": schedule, "learning_rate": lr, "seed": seed, "steps": steps,
+    return {**order, **share, "strategy": strategy.name, "schedule": schedule, "learning_rate": lr, "seed": seed,
+            "steps": steps,
             "curriculum": settings, "data_config": strategy.data_config, "budget": budget,
             **{k: getattr(study, k) for k in ("data", "data_config", "arch", "model_size", "block_size", "batch_size",
                                               "vocab_size", "max_train_documents", "max_eval_documents",
@@ -465,14 +466,16 @@ def fraction_verdict(summary: dict) -> str | None:
     target = summary["target"]
 
     def said(r):
-        return f"{r['strategy']} ({r['schedule']}, {r['fraction']:.0%} of the tokens) at {r['final'][0]:.4f} ± {r['final'][1]:.4f}"
+        mean, half = r["final"]
+        return f"{r['strategy']} ({r['schedule']}, {r['fraction']:.0%} of the tokens) at {mean:.4f} ± {half:.4f}"
 
     winners = [r for r in others if r["reaches_target"]]
     if not winners:
         best = min(others, key=lambda r: r["final"][0])
         b = base[best["schedule"], best["fraction"]]
-        return (f"fair test: trained on <= {TARGET_RATIO:.0%} of the tokens (whole schedule, own LR), no strategy reaches "
-                f"the tuned baseline's full-budget loss {target:.4f} outside the seed interval; the best is {said(best)}, "
+        return (f"fair test: trained on <= {TARGET_RATIO:.0%} of the tokens (whole schedule, own LR), no strategy "
+                f"reaches the tuned baseline's full-budget loss {target:.4f} outside the seed interval; the best is "
+                f"{said(best)}, "
                 f"the baseline at that budget {b['final'][0]:.4f} ± {b['final'][1]:.4f}")
     parts = []
     for r in winners:
