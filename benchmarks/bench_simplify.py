@@ -5,8 +5,10 @@
 * LLM: the ``openai`` backend against a real local ``transformers serve`` process (SmolLM2-135M-Instruct,
   CPU) at client concurrency 1 / 4 / 16 on the same short documents; concurrency 1 is the plain
   one-request-at-a-time baseline. Replies are not cached here (no cache_dir), so every run asks the model.
+  The chunking and prompt are the small-model settings (``--chunk-tokens 48 --prompt short``) unless told.
 
     python benchmarks/bench_simplify.py [--data ../shared/tinyhelen] [--docs 100] [--llm-docs 8] [--skip-llm] [--skip-lexical]
+                                        [--chunk-tokens 48] [--prompt short]
 """
 
 from __future__ import annotations
@@ -60,27 +62,28 @@ def bench_lexical(data: str, n: int) -> list[tuple[str, float, str]]:
     return rows
 
 
-def bench_llm(data: str, n: int, concurrencies: list[int], max_tokens: int) -> list[tuple[str, float, str]]:
+def bench_llm(data: str, n: int, concurrencies: list[int], max_tokens: int, chunk_tokens: int | None,
+              prompt: str) -> list[tuple[str, float, str]]:
     from hf_leaner.llm import LocalLLMServer
     from hf_leaner.simplify.backends import OpenAIBackend, RewriteRequest
     from hf_leaner.simplify.chunking import chunk_document
 
     docs = short_documents(data, ("wiki",), n, max_words=120)
-    requests = [RewriteRequest(c["text"], "wiki") for d in docs for c in chunk_document(d.text, "wiki")
-                if c["kind"] == "prose"]
+    requests = [RewriteRequest(c["text"], "wiki") for d in docs
+                for c in chunk_document(d.text, "wiki", budget=chunk_tokens) if c["kind"] == "prose"]
     rows = []
     with LocalLLMServer() as server:
         OpenAIBackend(server.base_url, server.model, max_tokens=8, timeout_s=900).rewrite(requests[:1])  # warm up
         for conc in concurrencies:
             # a long timeout: queued requests wait for the ones ahead of them, and a timeout here would be retried
             backend = OpenAIBackend(server.base_url, server.model, max_concurrency=conc, max_tokens=max_tokens,
-                                    timeout_s=900)
+                                    timeout_s=900, prompt_style=prompt)
             t0 = time.perf_counter()
             results = backend.rewrite(requests)
             took = time.perf_counter() - t0
             parsed = sum(r.ok for r in results)
             stats = backend.client.stats
-            rows.append((f"LLM (SmolLM2-135M, CPU) concurrency {conc}", len(docs) / took,
+            rows.append((f"LLM (SmolLM2-135M, CPU, {prompt} prompt) concurrency {conc}", len(docs) / took,
                          f"{len(docs)} docs, {len(requests)} chunks in {took:.1f}s; {parsed} answers parsed; "
                          f"{stats['completion_tokens'] / took:.1f} generated tokens/s, {stats['retries']} retries"))
     return rows
@@ -94,6 +97,8 @@ def main() -> None:
     parser.add_argument("--llm-docs", type=int, default=8, help="short wiki documents for the LLM runs")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--max-tokens", type=int, default=128)
+    parser.add_argument("--chunk-tokens", type=int, default=48, help="LLM runs: tokens per chunk (0: per genre)")
+    parser.add_argument("--prompt", choices=["full", "short"], default="short", help="LLM runs: prompt style")
     parser.add_argument("--skip-llm", action="store_true")
     parser.add_argument("--skip-lexical", action="store_true")
     args = parser.parse_args()
@@ -103,7 +108,8 @@ def main() -> None:
 
     rows = [] if args.skip_lexical else bench_lexical(args.data, args.docs)
     if not args.skip_llm:
-        rows += bench_llm(args.data, args.llm_docs, args.concurrency, args.max_tokens)
+        rows += bench_llm(args.data, args.llm_docs, args.concurrency, args.max_tokens, args.chunk_tokens or None,
+                          args.prompt)
     from hf_leaner.tables import text_table
 
     print(text_table(["path", "documents/s", "notes"], [(a, f"{b:.3f}", c) for a, b, c in rows]))

@@ -147,6 +147,9 @@ def test_bad_backend_flags_are_one_line(shared_dir, tmp_path, capsys):
                      str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--base-url" in err[0]
+    assert cli.main(["simplify", "--data", str(shared_dir), "--prompt", "short", "--output", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--prompt" in err[0]
 
 
 def test_every_genre_of_the_embedded_sample(sample_dir, tmp_path):
@@ -221,6 +224,42 @@ def test_openai_backend_against_the_local_server(llm_server, shared_dir, tmp_pat
     assert "rewritten" in done.stdout and "documents/s" in done.stdout
 
 
+def test_small_model_settings_against_the_local_server(llm_server, shared_dir, tmp_path):
+    """--chunk_tokens and --prompt short, as a user of a ~100M model runs them: every request holds a chunk of
+    about that budget in one plain user turn, with an answer budget of its own; our rules hold in what is kept."""
+    import sqlite3
+
+    from hf_leaner.simplify.chunking import approx_tokens, chunk_document
+    from hf_leaner.simplify.documents import OriginalReader
+    from hf_leaner.simplify.prompts import SHORT_REQUEST
+    from hf_leaner.simplify.rules import private_data
+
+    data = tmp_path / "release"
+    hashes = _short_wiki_release(shared_dir, data, 3)
+    out = tmp_path / "out"
+    done = _simplify_openai(data, out, llm_server.base_url, llm_server.model, "--chunk_tokens", "24",
+                            "--prompt", "short", "--max_tokens", "64", "--max_attempts", "3")
+    assert done.returncode == 0, done.stderr
+    kept, failed = _outputs(out)
+    assert set(kept) | set(failed) == set(hashes)
+    # the chunks the articles cut into at 24 tokens: whole sentences, one longer sentence alone
+    chunks = {c["text"] for d in OriginalReader(data, genres=("wiki",)).documents()
+              for c in chunk_document(d.text, "wiki", budget=24) if c["kind"] == "prose"}
+    assert len(chunks) > 3  # the three articles went out in several small chunks
+    db = sqlite3.connect(out / ".simplify" / "llm-cache" / "llm_cache.sqlite")
+    requests = [json.loads(r) for (r,) in db.execute("SELECT request FROM replies")]
+    assert {r["messages"][-1]["content"][len(SHORT_REQUEST):].strip() for r in requests} == chunks
+    for req in requests:
+        (turn,) = req["messages"]
+        assert turn["role"] == "user" and turn["content"].startswith(SHORT_REQUEST + "\n\n")
+        chunk = turn["content"][len(SHORT_REQUEST):].strip()
+        assert req["max_tokens"] == min(64, 2 * approx_tokens(chunk) + 24)
+        # a first ask is greedy; each retry samples with a seed of its own (else it would get the same answer)
+        assert (req["temperature"], req.get("seed")) in {(0.0, None), (0.7, 1), (0.7, 2)}
+    for rec in kept.values():
+        assert not private_data(rec["text"])
+
+
 def test_endpoint_faults_are_retried_then_recorded(fault_proxy, llm_server, shared_dir, tmp_path):
     data = tmp_path / "release"
     hashes = _short_wiki_release(shared_dir, data, 1)
@@ -259,6 +298,57 @@ def test_the_rules_the_offline_simplifier_applies():
     assert not private_data(out) and "<b>" not in out
     assert "scientist" in out and "used" in out                        # rarer words swapped, inflection kept
     assert parse_answer("ok <simple> Hi. </simple>") == "Hi."
-    for bad in ("", "no block", "<simple></simple>", "<simple>a</simple><simple>b</simple>"):
+    for bad in ("", "<simple></simple>", "<simple>a</simple><simple>b</simple>"):
         with pytest.raises(AnswerFormatError):
             parse_answer(bad)
+
+
+# replies SmolLM2-135M-Instruct gave to real 10M-validation chunks (greedy), kept as it wrote them
+MALCOLM = ("Malcolm IV of Scotland\nMalcolm IV of Scotland (c. 1141- December 9, 1165) was the grandson of David I of "
+           "Scotland. He succeeded his grandfather as King of Scotland in 1153.")
+BASQUE = ("Tag Archives: torture\nEUSKADI TA ASKATASUNA DECLARES PERMANENT CEASEFIRE\nPosted by Unruly Hearts on July 26, "
+          "2015\nBasque separatist group says ceasefire called four months ago will be permanent and verifiable by "
+          "international observers")
+EBOLA = ("Second American Infected With Ebola\nPosted By Erica Bettencourt Mon, Jul 28, 2014 @ 12:28 PM\n"
+         "By Joe Sutton and Holly Yan")
+ACACIA = ("Acacia cyclops\nThe red-eyed wattle or western coastal wattle (\"Acacia cyclops\") is an Australian tree. "
+          "It is in the plant family Fabaceae.")
+
+
+def test_the_answer_parser_on_replies_a_small_model_gives():
+    from hf_leaner.simplify.prompts import PROSE_EXAMPLE, AnswerFormatError, parse_answer
+
+    taken = {  # (reply, chunk) -> the rewrite we keep
+        ("Malcolm IV of Scotland was a king of Scotland.", MALCOLM): "Malcolm IV of Scotland was a king of Scotland.",
+        ("Sure! Here's a simpler version:\nMalcolm was a king. His grandfather was a king too.", MALCOLM):
+            "Malcolm was a king. His grandfather was a king too.",
+        ("Simple text: Malcolm was a king.", MALCOLM): "Malcolm was a king.",
+        (f"Text: {MALCOLM}\n\nMalcolm was a king long ago.", MALCOLM): "Malcolm was a king long ago.",
+        ("Second American Infected with Ebola.\n\nThis is a simple sentence that conveys the idea of a disease "
+         "spreading from one person to another.", EBOLA): "Second American Infected with Ebola.",
+        ("<simple>Malcolm was a king of a country long ago.", MALCOLM): "Malcolm was a king of a country long ago.",
+        ("Here is the text: <simple>A tree from a far land.</simple> I hope this helps!", ACACIA):
+            "A tree from a far land.",
+    }
+    for (reply, chunk), want in taken.items():
+        assert parse_answer(reply, chunk) == want, reply
+    refused = {  # reply -> chunk: no rewrite in it
+        "Malcolm IV of Scotland (c. 1141- December 9, 1165) was the grandson of David I of Scotland. He succeeded his "
+        "grandfather as King of Scotland in 1153.": MALCOLM,                                   # the input, echoed
+        f"<simple>{MALCOLM}</simple>": MALCOLM,                                                # echoed inside the block
+        f"<simple>{PROSE_EXAMPLE[1]}</simple>": ACACIA,                                        # our worked example
+        "Basque separatist group says ceasefire called four months ago will be permanent and verifiable by "
+        "international observers.\n\nRewrite:\n\nBasque separatist group says ceasefire called four months ago will "
+        "be permanent and verifiable by international observers.\n\nRewrite:\n\nBasque separatist group says "
+        "ceasefire called four months ago will be permanent": BASQUE,                          # a loop
+        "Acacia cyclops is a tree that is found in Australia. It is a tree that is found in Australia. It is a tree "
+        "that is found in Australia. It is a tree that is found in Australia.": ACACIA,        # a loop
+        "Sure, I can help you with that!": ACACIA,                                             # chatter alone
+        "Here is the simplified text:": ACACIA,                                                # a preamble alone
+    }
+    for reply, chunk in refused.items():
+        with pytest.raises(AnswerFormatError):
+            parse_answer(reply, chunk)
+    # a code block whose comments are plain already comes back unchanged, and that is right
+    code = "def f(x):\n    # add one\n    return x + 1"
+    assert parse_answer(f"<simple>{code}</simple>", code, kind="code") == code

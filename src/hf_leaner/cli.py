@@ -391,7 +391,13 @@ def add_simplify(sub) -> None:
     s.add_argument("--model", help="openai: the model name; transformers: a local model folder")
     s.add_argument("--workers", type=positive_int, default=1, help="datatrove tasks run at once")
     s.add_argument("--concurrency", type=positive_int, default=4, help="openai: requests in flight per worker")
-    flag(s, "--max_tokens", type=positive_int, default=512, help="LLM backends: answer length cap per chunk")
+    flag(s, "--max_tokens", type=positive_int, default=512,
+         help="LLM backends: answer length cap per chunk (each answer also gets at most twice its chunk)")
+    flag(s, "--chunk_tokens", type=positive_int,
+         help="tokens per chunk, all genres (default: 256-384 per genre; about 48 suits a ~100M model)")
+    s.add_argument("--prompt", default="full", choices=["full", "short"],
+                   help="LLM backends: full (every rule, a worked example, a marked answer) or short (one plain "
+                        "request, for small models; our rules are applied to every answer in code either way)")
     flag(s, "--max_retries", type=nonnegative_int, default=5, help="openai: retries of an endpoint fault, with backoff")
     s.add_argument("--timeout", type=positive_float, default=120.0, help="openai: seconds per request")
     s.add_argument("--limit", type=positive_int, help="only the first N documents of each genre")

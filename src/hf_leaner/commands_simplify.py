@@ -17,6 +17,8 @@ def check_simplify(args) -> None:
         raise UsageError(f"--model {args.model}: no such folder (the transformers backend loads a local folder)")
     if args.backend == "lexical" and (args.base_url or args.model):
         raise UsageError("--base-url/--model do not apply to --backend lexical (the offline simplifier)")
+    if args.backend == "lexical" and args.prompt != "full":
+        raise UsageError("--prompt applies to the LLM backends (openai, transformers), not to --backend lexical")
     if args.base_url and not args.base_url.rstrip("/").endswith("/v1"):
         raise UsageError(f"--base-url {args.base_url}: an OpenAI-compatible base URL ends in /v1")
 
@@ -38,12 +40,13 @@ def cmd_simplify(args) -> int:
     if args.backend == "openai":
         kwargs = dict(base_url=args.base_url, model=args.model, max_concurrency=args.concurrency,
                       max_tokens=args.max_tokens, max_retries=args.max_retries, timeout_s=args.timeout,
-                      cache_dir=str(Path(args.output_dir) / ".simplify" / "llm-cache"))
+                      cache_dir=str(Path(args.output_dir) / ".simplify" / "llm-cache"), prompt_style=args.prompt)
     elif args.backend == "transformers":
-        kwargs = dict(model_path=str(Path(args.model).resolve()), max_new_tokens=args.max_tokens)
+        kwargs = dict(model_path=str(Path(args.model).resolve()), max_new_tokens=args.max_tokens,
+                      prompt_style=args.prompt)
     cfg = SimplifyConfig(data_dir=args.data, output_dir=args.output_dir, size=args.corpus_size, split=args.split,
                          genres=tuple(args.genres), limit=args.limit, backend=args.backend, backend_kwargs=kwargs,
-                         workers=args.workers, meaning_check=not args.no_meaning_check,
+                         workers=args.workers, meaning_check=not args.no_meaning_check, chunk_budget=args.chunk_tokens,
                          max_attempts=args.max_attempts,
                          validation=ValidationConfig(min_core_share=args.min_core_share))
     _quiet_datatrove()

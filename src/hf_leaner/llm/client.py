@@ -252,18 +252,21 @@ class LLMClient:
                 usage[name] = 0
         return usage
 
-    async def achat_many(self, list_of_messages: list[list[dict]], desc: str = "llm", **params) -> list[ChatResult]:
+    async def achat_many(self, list_of_messages: list[list[dict]], desc: str = "llm",
+                         per_request: list[dict] | None = None, **params) -> list[ChatResult]:
+        """``per_request[i]`` (optional) adds or overrides parameters of request ``i`` (its own max_tokens, say)."""
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(list_of_messages), desc=desc, disable=not sys.stderr.isatty())
+        extra = per_request or [{}] * len(list_of_messages)
 
-        async def one(messages):
-            result = await self.achat(messages, **params)
+        async def one(messages, own):
+            result = await self.achat(messages, **{**params, **own})
             bar.update(1)
             return result
 
         try:
-            return list(await asyncio.gather(*(one(m) for m in list_of_messages)))
+            return list(await asyncio.gather(*(one(m, e) for m, e in zip(list_of_messages, extra))))
         finally:
             bar.close()
 
@@ -276,9 +279,10 @@ class LLMClient:
     def chat(self, messages: list[dict], **params) -> ChatResult:
         return self._run(self.achat(messages, **params))
 
-    def chat_many(self, list_of_messages: list[list[dict]], desc: str = "llm", **params) -> list[ChatResult]:
+    def chat_many(self, list_of_messages: list[list[dict]], desc: str = "llm", per_request: list[dict] | None = None,
+                  **params) -> list[ChatResult]:
         """Same order as given; bounded concurrency; never raises for a remote fault."""
-        return self._run(self.achat_many(list_of_messages, desc=desc, **params))
+        return self._run(self.achat_many(list_of_messages, desc=desc, per_request=per_request, **params))
 
     def _run(self, coroutine):
         async def run_and_close():

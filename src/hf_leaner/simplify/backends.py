@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .prompts import AnswerFormatError, build_messages, parse_answer
+from .chunking import approx_tokens
+from .prompts import PROMPT_STYLES, AnswerFormatError, build_messages, parse_answer
 from .rules import NameMap, scrub_private
 
 
@@ -63,26 +64,57 @@ class LexicalBackend(RewriteBackend):
         return out
 
 
-def _answer(raw: str | None, error: str | None) -> RewriteResult:
-    if raw is None:
-        return RewriteResult(None, error or "no reply")
-    try:
-        return RewriteResult(scrub_private(parse_answer(raw)))
-    except AnswerFormatError as e:
-        return RewriteResult(None, f"unparseable answer: {e}")
+def reply_budget(text: str, cap: int) -> int:
+    """Tokens an answer to ``text`` may take: twice the chunk and room for markers, at most ``cap``. A small
+    model that loops stops soon instead of filling a fixed 512-token cap (the loop is then rejected)."""
+    return min(cap, 2 * approx_tokens(text) + 24)
 
 
-class OpenAIBackend(RewriteBackend):
+class LLMBackend(RewriteBackend):
+    """What the LLM backends share: the prompt style and what is done to an answer."""
+
+    retries_help = True
+
+    def __init__(self, prompt_style: str = "full"):
+        if prompt_style not in PROMPT_STYLES:
+            raise ValueError(f"unknown prompt style {prompt_style!r}; choose one of {', '.join(PROMPT_STYLES)}")
+        self.prompt_style = prompt_style
+        self._rules = None
+
+    def messages(self, r: RewriteRequest) -> list[dict]:
+        return build_messages(r.text, r.genre, r.kind, r.attempt, self.prompt_style)
+
+    def answer(self, raw: str | None, error: str | None, request: RewriteRequest) -> RewriteResult:
+        """The parsed rewrite with our rules applied in code (names by initial, places, vague times, private
+        data, markup): a model asked to follow them may miss some (a small one misses most), and the rules are
+        a property of the output, the same for every backend. Vocabulary and sentences stay the model's."""
+        if raw is None:
+            return RewriteResult(None, error or "no reply")
+        try:
+            text = parse_answer(raw, request.text, request.kind)
+        except AnswerFormatError as e:
+            return RewriteResult(None, f"unparseable answer: {e}")
+        if request.kind != "prose":
+            return RewriteResult(scrub_private(text))
+        if self._rules is None:
+            from .lexical import LexicalSimplifier
+
+            self._rules = LexicalSimplifier()
+        text = self._rules.apply_rules(text, request.names).strip()
+        return RewriteResult(text, None) if text else RewriteResult(None, "unparseable answer: nothing left after the rules")
+
+
+class OpenAIBackend(LLMBackend):
     """Chunks go out concurrently (``max_concurrency`` requests at a time); faults retried by the client."""
 
     name = "openai"
-    retries_help = True
 
     def __init__(self, base_url: str, model: str, max_concurrency: int = 4, max_tokens: int = 512,
                  temperature: float = 0.0, max_retries: int = 5, timeout_s: float = 120.0, cache_dir=None,
-                 api_key_env: str | None = None):
+                 api_key_env: str | None = None, prompt_style: str = "full"):
         from hf_leaner.llm import LLMClient
 
+        super().__init__(prompt_style)
         self.client = LLMClient(base_url, model, api_key_env=api_key_env, max_concurrency=max_concurrency,
                                 max_retries=max_retries, timeout_s=timeout_s, cache_dir=cache_dir)
         self.model, self.max_tokens, self.temperature = model, max_tokens, temperature
@@ -90,33 +122,28 @@ class OpenAIBackend(RewriteBackend):
     def rewrite(self, requests: list[RewriteRequest]) -> list[RewriteResult]:
         if not requests:
             return []
-        # a retry asks at a higher temperature: the same prompt at 0 would get the cached, same answer
-        params = [dict(max_tokens=self.max_tokens, temperature=self.temperature if r.attempt == 0 else 0.7)
-                  for r in requests]
-        results = []
-        for temp in sorted({p["temperature"] for p in params}):
-            idx = [i for i, p in enumerate(params) if p["temperature"] == temp]
-            msgs = [build_messages(requests[i].text, requests[i].genre, requests[i].kind, requests[i].attempt)
-                    for i in idx]
-            replies = self.client.chat_many(msgs, max_tokens=self.max_tokens, temperature=temp, desc="simplify")
-            results += list(zip(idx, replies))
-        results.sort(key=lambda x: x[0])
-        return [_answer(reply.text, reply.error) for _, reply in results]
+        # a retry asks at a higher temperature, and each retry with its own seed: the same request again
+        # would get the cached (or the same sampled) answer
+        own = [dict(max_tokens=reply_budget(r.text, self.max_tokens), temperature=self.temperature) if r.attempt == 0
+               else dict(max_tokens=reply_budget(r.text, self.max_tokens), temperature=0.7, seed=r.attempt)
+               for r in requests]
+        replies = self.client.chat_many([self.messages(r) for r in requests], desc="simplify", per_request=own)
+        return [self.answer(reply.text, reply.error, r) for r, reply in zip(requests, replies)]
 
     def describe(self) -> str:
         return f"openai ({self.model})"
 
 
-class TransformersBackend(RewriteBackend):
+class TransformersBackend(LLMBackend):
     """A local chat model folder (for instance the one :func:`hf_leaner.llm.ensure_local_model` makes)."""
 
     name = "transformers"
-    retries_help = True
 
-    def __init__(self, model_path: str, batch_size: int = 4, max_new_tokens: int = 512):
+    def __init__(self, model_path: str, batch_size: int = 4, max_new_tokens: int = 512, prompt_style: str = "full"):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        super().__init__(prompt_style)
         self.tokenizer = AutoTokenizer.from_pretrained(model_path, padding_side="left")
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
@@ -129,16 +156,17 @@ class TransformersBackend(RewriteBackend):
         out = []
         for start in range(0, len(requests), self.batch_size):
             batch = requests[start:start + self.batch_size]
-            prompts = [self.tokenizer.apply_chat_template(build_messages(r.text, r.genre, r.kind, r.attempt),
-                                                          tokenize=False, add_generation_prompt=True) for r in batch]
+            prompts = [self.tokenizer.apply_chat_template(self.messages(r), tokenize=False, add_generation_prompt=True)
+                       for r in batch]
             enc = self.tokenizer(prompts, return_tensors="pt", padding=True)
             sample = any(r.attempt for r in batch)
             with torch.no_grad():
-                gen = self.model.generate(**enc, max_new_tokens=self.max_new_tokens, do_sample=sample,
+                budget = max(reply_budget(r.text, self.max_new_tokens) for r in batch)
+                gen = self.model.generate(**enc, max_new_tokens=budget, do_sample=sample,
                                           temperature=0.7 if sample else None, top_p=None, top_k=None,
                                           pad_token_id=self.tokenizer.pad_token_id)
             texts = self.tokenizer.batch_decode(gen[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
-            out += [_answer(t, None) for t in texts]
+            out += [self.answer(t, None, r) for t, r in zip(texts, batch)]
         return out
 
     def describe(self) -> str:
