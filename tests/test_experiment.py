@@ -41,17 +41,21 @@ def test_interval_and_tokens_to_target():
     assert tokens_to_reach([(100, 5.0), (200, 4.0)], 3.0) is None
 
 
-def test_study_glue_flag_scores_each_final_model(tmp_path, sample_dir, capsys):
+def test_study_glue_flag_scores_each_final_model_at_every_budget(tmp_path, sample_dir, capsys):
     out = tmp_path / "glue"
     assert main(["experiment", "curriculum", "--data", str(sample_dir), "--size", "100K", "--budget", "1280",
                  "--batch-size", "4", "--block-size", "32", "--vocab-size", "400", "--evals", "2", "--strategies",
                  "baseline", "--seeds", "1", "--learning-rates", "4e-3", "--schedules", "wsd", "--max-train-documents",
                  "60", "--heldout-documents", "10", "--max-eval-documents", "5", "--glue", "--glue-tasks", "rte",
-                 "--glue-max-train-examples", "32", "--output", str(out)]) == 0
-    assert "GLUE avg" in capsys.readouterr().out
-    row = json.loads((out / "study.json").read_text())["rows"][0]
-    assert 0 <= row["glue"][0] <= 1  # the LEANER-GLUE average of the saved final model
-    assert (out / "runs" / "wsd" / "baseline" / "lr0.004_seed1" / "glue" / "results.json").is_file()
+                 "--glue-max-train-examples", "32", "--budget-fractions", "0.5", "--output", str(out)]) == 0
+    assert "GLUE vs baseline (full budget)" in capsys.readouterr().out
+    study = json.loads((out / "study.json").read_text())
+    assert 0 <= study["rows"][0]["glue"][0] <= 1  # the LEANER-GLUE average of the saved final model
+    glue = {r["fraction"]: r["glue"][0] for r in study["fraction_rows"]}
+    assert set(glue) == {0.5, 1.0} and all(0 <= g <= 1 for g in glue.values())
+    assert glue[1.0] == study["rows"][0]["glue"][0]  # one evaluation of the full-budget model, in both tables
+    for model in ("lr0.004_seed1", "budget0.5/lr0.004_seed1"):  # the share's own model, fine-tuned
+        assert (out / "runs" / "wsd" / "baseline" / model / "glue" / "results.json").is_file()
 
 
 def test_budget_fractions_train_each_strategy_on_a_share_with_its_own_lr_and_whole_schedule(tmp_path, sample_dir,

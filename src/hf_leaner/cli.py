@@ -127,8 +127,9 @@ def add_experiment(sub) -> None:
          help="curriculum: validation text per genre, in characters (long documents are cut off by document)")
     e.add_argument("--evals", type=at_least(2, "evaluations per run"), default=8,
                    help="curriculum: validation evaluations per run")
-    e.add_argument("--glue", action="store_true", help="curriculum: also the LEANER-GLUE average of the final models "
-                   "(reduced grid: one LR, one fine-tuning seed, --glue_tasks)")
+    e.add_argument("--glue", action="store_true", help="curriculum: also the LEANER-GLUE average of the final "
+                   "models, at every --budget_fractions share (reduced grid: one LR, one fine-tuning seed, "
+                   "--glue_tasks)")
     flag(e, "--leaner_vs_original", action="store_true",
          help="curriculum: then LEANER vs ORIGINAL pretraining at the same budget")
     # architectures (EXP1): the families, then LEANER-GLUE on every task with a train split

@@ -18,6 +18,8 @@ its own decay, so where a full-budget curve crosses that loss cannot show a win 
 fair test of "the same loss with fewer tokens" is ``budget_fractions``: every strategy is also trained at
 that share of the budget with its whole schedule (its own LR from the same grid, the same seeds), and its
 final loss is compared with the tuned baseline's at the full budget, and with the baseline's at the same share.
+With ``glue``, the models of every share are fine-tuned too: the paper's "~20% fewer steps" is this comparison by
+LEANER-GLUE average (a curriculum on fewer steps against the baseline on all of them), not by loss.
 
 Each finished run writes ``runs/<family>/<strategy>/lr<LR>_seed<S>.json``; a rerun with the same settings
 reuses it instead of training again, so an interrupted study continues where it stopped.
@@ -408,6 +410,9 @@ def fraction_rows(summary: dict, cells: dict) -> list[dict]:
                      "vs_baseline_same": versus(final, finals[schedule, "baseline", fraction]),
                      # reached outside the seed interval: the interval's top at or below the target
                      "reaches_target": bool(math.isfinite(final[1]) and final[0] + final[1] <= summary["target"])})
+        if "glue" in cell:  # higher is better: "higher" here is the strategy's win
+            rows[-1].update(glue=cell["glue"], glue_vs_baseline_full=versus(cell["glue"],
+                                                                            cells[schedule, "baseline", 1.0]["glue"]))
     return rows
 
 
@@ -444,15 +449,24 @@ def format_table(summary: dict) -> str:
 def format_fraction_table(summary: dict, ci) -> str:
     from hf_leaner.tables import text_table
 
+    rows = summary["fraction_rows"]
+    glue = any("glue" in r for r in rows)
     head = ["schedule", "strategy", "budget", "LR", "final val", "vs baseline (full budget)",
             "vs baseline (same budget)", "reaches target"]
+    head += ["GLUE avg", "GLUE vs baseline (full budget)"] if glue else []
+
+    def full(r):  # the row the others are judged by
+        return r["strategy"] == "baseline" and r["fraction"] == 1
+
     body = [[r["schedule"], r["strategy"], f"{r['fraction']:.0%} ({r['tokens']:,})", f"{r['learning_rate']:g}",
-             ci(r["final"]), "-" if r["strategy"] == "baseline" and r["fraction"] == 1 else r["vs_baseline_full"],
+             ci(r["final"]), "-" if full(r) else r["vs_baseline_full"],
              "-" if r["strategy"] == "baseline" else r["vs_baseline_same"], "yes" if r["reaches_target"] else "no"]
-            for r in summary["fraction_rows"]]
+            + ([ci(r["glue"]), "-" if full(r) else r["glue_vs_baseline_full"]] if glue else [])
+            for r in rows]
     return (text_table(head, body, numbers_right=True) +
             "\neach run at its share of the budget with its whole LR schedule and its own LR (same grid, chosen on the "
-            f"held-out slice); reaches target = final loss + 95% half-width <= {summary['target']:.4f}.")
+            f"held-out slice); reaches target = final loss + 95% half-width <= {summary['target']:.4f}"
+            + ("; GLUE: higher is better, a win only outside the intervals." if glue else "."))
 
 
 def fraction_verdict(summary: dict) -> str | None:
@@ -490,7 +504,25 @@ def fraction_verdict(summary: dict) -> str | None:
 def verdict(summary: dict) -> str:
     fair = fraction_verdict(summary)
     crossing = verdict_by_crossing(summary)
-    return crossing if fair is None else f"{fair}\n(where the full-budget curves cross it: {crossing})"
+    text = crossing if fair is None else f"{fair}\n(where the full-budget curves cross it: {crossing})"
+    glue = glue_verdict(summary)
+    return text if glue is None else f"{text}\n{glue}"
+
+
+def glue_verdict(summary: dict) -> str | None:
+    """The paper's downstream view: each strategy on <= 70% of the tokens against the baseline on all of them,
+    by the LEANER-GLUE average (higher is better), intervals included."""
+    rows = [r for r in summary.get("fraction_rows", []) if "glue" in r]
+    base = {r["schedule"]: r["glue"] for r in rows if r["strategy"] == "baseline" and r["fraction"] == 1}
+    short = [r for r in rows if r["strategy"] != "baseline" and r["fraction"] <= TARGET_RATIO]
+    if not short:
+        return None
+    said = {"higher": "WINS (higher, outside the intervals)", "lower": "loses (lower, outside the intervals)"}
+    return "GLUE (the paper's view): " + "; ".join(
+        f"{r['strategy']} ({r['schedule']}, {r['fraction']:.0%} of the tokens) "
+        f"{r['glue'][0]:.4f} ± {r['glue'][1]:.4f} "
+        f"vs the baseline's full budget {base[r['schedule']][0]:.4f} ± {base[r['schedule']][1]:.4f}: "
+        + said.get(r["glue_vs_baseline_full"], f"no win ({r['glue_vs_baseline_full']})") for r in short)
 
 
 def verdict_by_crossing(summary: dict) -> str:
@@ -560,14 +592,15 @@ def plot(summary: dict, cells: dict, path: Path, smaller: dict | None = None) ->
 
 
 def glue_averages(study: StudyArguments, cells: dict) -> None:
-    """LEANER-GLUE average (a reduced grid: one LR, one fine-tuning seed) of each cell's final models."""
+    """LEANER-GLUE average (a reduced grid: one LR, one fine-tuning seed) of each cell's final models, at every
+    budget fraction: the paper's claim compares a curriculum on fewer steps with the baseline on all of them."""
     from hf_leaner.evaluation.glue import GlueArguments, run_glue
 
-    for (schedule, strategy), cell in cells.items():
+    for (schedule, strategy, fraction), cell in cells.items():
         scores = []
         for record in cell["runs"]:
             s = record["settings"]
-            model = run_path(study, schedule, strategy, s["learning_rate"], s["seed"]).with_suffix("")
+            model = run_path(study, schedule, strategy, s["learning_rate"], s["seed"], fraction).with_suffix("")
             result = run_glue(GlueArguments(model=str(model), data=study.data, tasks=list(study.glue_tasks),
                                             output_dir=str(model / "glue"), learning_rates=[1e-3], seeds=[1],
                                             num_train_epochs=1.0, max_train_examples=study.glue_max_train_examples,
@@ -590,7 +623,7 @@ def run_study(study: StudyArguments) -> dict:
     cells = {(schedule, strategy): cell for (schedule, strategy, f), cell in every.items() if f == 1}
     smaller = {key: cell for key, cell in every.items() if key[2] != 1}
     if study.glue:
-        glue_averages(study, cells)
+        glue_averages(study, every)  # the full-budget cells are the same objects, so both tables get it
     summary = summarize(study, cells)
     summary["fraction_rows"] = fraction_rows(summary, every) if smaller else []
     summary.update(trained=runner.trained, reused=runner.reused, seconds=round(time.time() - t0, 1),
