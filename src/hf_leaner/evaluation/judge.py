@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hf_leaner.data.errors import LeanerDataError
+from hf_leaner.data.release import iter_records
 
 CRITERIA = ("grammar", "coherence", "specificity")
 SYSTEM = ("You grade short answers written by very small language models for children's questions. "
@@ -54,13 +55,7 @@ def read_answer_files(paths: list[str | Path]) -> tuple[list[str], list[Answers]
     models, per_model = [], []
     for path in map(Path, paths):
         rows = {}
-        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise LeanerDataError(f"{path}:{lineno}: malformed JSON ({exc.msg})") from None
+        for lineno, rec in iter_records(path):  # the project's one JSONL reader: file:line on bad JSON or UTF-8
             for key in ("id", "question", "answer"):
                 if not isinstance(rec, dict) or not isinstance(rec.get(key), str):
                     raise LeanerDataError(f"{path}:{lineno}: field '{key}' is missing or not a string")
