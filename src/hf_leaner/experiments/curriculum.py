@@ -357,6 +357,14 @@ class Study:
         return out
 
 
+def versus(final: tuple[float, float], other: tuple[float, float]) -> str:
+    """A final loss against another, seed intervals included: lower, higher, or the same within them."""
+    (m, h), (om, oh) = final, other
+    if not math.isfinite(h + oh):
+        return "one seed"
+    return "lower" if m + h < om - oh else "higher" if m - h > om + oh else "same (inside the intervals)"
+
+
 def summarize(study: StudyArguments, cells: dict) -> dict:
     baselines = {s: t_interval([r["final_loss"] for r in cells[s, "baseline"]["runs"]]) for s in study.schedules}
     best_schedule = min(baselines, key=lambda s: baselines[s][0])
@@ -379,21 +387,12 @@ def summarize(study: StudyArguments, cells: dict) -> dict:
         # a win is outside the seed interval: every seed reaches the target, the interval's top within the target
         row["meets_target"] = bool(len(reached) == len(runs) and math.isfinite(tokens[1])
                                    and (tokens[0] + tokens[1]) <= TARGET_RATIO * study.budget)
-        row["beats_baseline_final"] = bool(strategy != "baseline" and math.isfinite(final[1] + base_final[1])
-                                           and final[0] + final[1] < base_final[0] - base_final[1])
+        row["beats_baseline_final"] = strategy != "baseline" and versus(final, base_final) == "lower"
         if "glue" in cell:
             row["glue"] = cell["glue"]
         rows.append(row)
     return {"rows": rows, "target": target, "target_schedule": best_schedule, "budget": study.budget,
             "settings": {k: v for k, v in asdict(study).items() if k != "progress"}}
-
-
-def versus(final: tuple[float, float], other: tuple[float, float]) -> str:
-    """A final loss against another, seed intervals included: lower, higher, or the same within them."""
-    (m, h), (om, oh) = final, other
-    if not math.isfinite(h + oh):
-        return "one seed"
-    return "lower" if m + h < om - oh else "higher" if m - h > om + oh else "same (inside the intervals)"
 
 
 def fraction_rows(summary: dict, cells: dict) -> list[dict]:
@@ -544,11 +543,12 @@ def compare_finals(summary: dict, strategy: str, schedule: str) -> str:
     rows = {(r["schedule"], r["strategy"]): r for r in summary["rows"]}
     (m, h), (bm, bh) = rows[schedule, strategy]["final"], rows[schedule, "baseline"]["final"]
     said = f"{strategy}: final validation loss {m:.4f} ± {h:.4f} vs the baseline's {bm:.4f} ± {bh:.4f}"
-    if not math.isfinite(h + bh):
+    outcome = versus((m, h), (bm, bh))
+    if outcome == "one seed":
         return f"{said}: one seed, no interval; give several seeds to decide"
-    if m + h < bm - bh:
+    if outcome == "lower":
         return f"{said}: it WINS (lower, outside the seed intervals)"
-    if m - h > bm + bh:
+    if outcome == "higher":
         return f"{said}: it LOSES (higher, outside the seed intervals)"
     return f"{said}: no win - the difference ({m - bm:+.4f}) is inside the seed intervals"
 
