@@ -395,7 +395,7 @@ def add_simplify(sub) -> None:
     flag(s, "--max_tokens", type=positive_int, default=512,
          help="LLM backends: answer length cap per chunk (each answer also gets at most twice its chunk)")
     flag(s, "--chunk_tokens", type=positive_int,
-         help="tokens per chunk, all genres (default: 256-384 per genre; about 48 suits a ~100M model)")
+         help="tokens per chunk, all genres (default: 256-384 per genre; about 96 suited SmolLM2-135M best)")
     s.add_argument("--prompt", default="full", choices=["full", "short"],
                    help="LLM backends: full (every rule, a worked example, a marked answer) or short (one plain "
                         "request, for small models; our rules are applied to every answer in code either way)")
