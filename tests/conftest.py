@@ -89,6 +89,19 @@ def tiny_model(tmp_path_factory, sample_dir):
     return make
 
 
+def cached_replies(db: Path) -> int:
+    """Replies in an LLM client's reply cache that another process is writing (0 before it exists). The writer
+    creates the file a moment before its table, so no table yet is no reply yet."""
+    import sqlite3
+
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as con:
+        if not con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='replies'").fetchone():
+            return 0
+        return con.execute("SELECT COUNT(*) FROM replies").fetchone()[0]
+
+
 @pytest.fixture(scope="session")
 def llm_server():
     """The local OpenAI-compatible endpoint (`transformers serve` of SmolLM2-135M-Instruct) as a real process,

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from conftest import cached_replies
+
 from hf_leaner.llm import LLMClient
 from hf_leaner.llm.client import cache_key, retry_after_seconds
 
@@ -134,9 +136,7 @@ def test_kill_9_mid_run_then_rerun_asks_only_the_rest(fault_proxy, llm_server, t
     while done < 1:
         assert child.poll() is None and time.monotonic() < deadline, "the child ended before it could be killed"
         time.sleep(0.2)
-        if (cache_dir / "llm_cache.sqlite").exists():
-            with sqlite3.connect(cache_dir / "llm_cache.sqlite") as db:
-                done = db.execute("SELECT COUNT(*) FROM replies").fetchone()[0]
+        done = cached_replies(cache_dir / "llm_cache.sqlite")
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=10)
     while proxy_stats(counter)["in_flight"]:  # the request the child was waiting on still reaches the server

@@ -4,21 +4,16 @@ and a run killed half-way resumes from the reply cache, asking nothing twice."""
 
 import json
 import shutil
-import sqlite3
 import subprocess
 import time
 
-from conftest import CLI
+from conftest import CLI, cached_replies
 
 from hf_leaner.cli import main
 
 
 def _cached(out):
-    db = out / "llm_cache" / "llm_cache.sqlite"
-    if not db.exists():
-        return 0
-    with sqlite3.connect(db) as con:
-        return con.execute("SELECT COUNT(*) FROM replies").fetchone()[0]
+    return cached_replies(out / "llm_cache" / "llm_cache.sqlite")
 
 
 def _kill_after_first_reply(args, out) -> int:
