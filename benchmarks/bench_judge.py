@@ -21,7 +21,7 @@ def tiny_model(folder: Path) -> Path:
     from hf_leaner.data.corpora import load_leaner
     from hf_leaner.models import build_model, make_config
     from hf_leaner.sample_data import SAMPLE_DIR
-    from hf_leaner.tokenizer import train_tokenizer
+    from hf_leaner.models.tokenizer import train_tokenizer
 
     texts = load_leaner("leaner-pretrain", "leaner-10M-all", data_dir=SAMPLE_DIR, split="train")["text"]
     tok = train_tokenizer(iter(texts), "clm", vocab_size=2000)

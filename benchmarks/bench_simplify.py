@@ -110,7 +110,7 @@ def main() -> None:
     if not args.skip_llm:
         rows += bench_llm(args.data, args.llm_docs, args.concurrency, args.max_tokens, args.chunk_tokens or None,
                           args.prompt)
-    from hf_leaner.tables import text_table
+    from hf_leaner.utils.tables import text_table
 
     print(text_table(["path", "documents/s", "notes"], [(a, f"{b:.3f}", c) for a, b, c in rows]))
 

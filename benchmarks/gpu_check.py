@@ -16,7 +16,7 @@ from transformers import Trainer, TrainingArguments
 
 from hf_leaner.curriculum import CurriculumConfig, CurriculumTrainer, Documents
 from hf_leaner.models import OBJECTIVE, build_model, count_parameters, make_config
-from hf_leaner.tokenizer import train_tokenizer
+from hf_leaner.models.tokenizer import train_tokenizer
 from hf_leaner.train.packing import PackedDocuments, make_collator
 
 

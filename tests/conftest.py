@@ -39,7 +39,7 @@ def sample_corpus(sample_dir, tmp_path_factory):
 @pytest.fixture(scope="session")
 def tokenizers(sample_corpus):
     """Small tokenizers trained on the sample, one per objective."""
-    from hf_leaner.tokenizer import train_tokenizer
+    from hf_leaner.models.tokenizer import train_tokenizer
 
     texts = sample_corpus["train"]["text"]
     return {family: train_tokenizer(iter(texts), family, vocab_size=400) for family in ("clm", "mlm", "plm")}
@@ -76,7 +76,7 @@ def tiny_model(tmp_path_factory, sample_dir):
         if arch not in made:
             from hf_leaner.data.corpora import load_leaner
             from hf_leaner.models import OBJECTIVE, build_model, make_config
-            from hf_leaner.tokenizer import train_tokenizer
+            from hf_leaner.models.tokenizer import train_tokenizer
 
             texts = load_leaner("leaner-pretrain", "leaner-10M-all", data_dir=sample_dir, split="train")["text"]
             tok = train_tokenizer(iter(texts), OBJECTIVE[arch], vocab_size=400)

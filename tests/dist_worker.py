@@ -11,7 +11,7 @@ from hf_leaner.curriculum import CurriculumConfig
 from hf_leaner.curriculum.model_scoring import document_losses
 from hf_leaner.models import build_model, make_config
 from hf_leaner.train.packing import PackedDocuments, make_collator
-from hf_leaner.tokenizer import train_tokenizer
+from hf_leaner.models.tokenizer import train_tokenizer
 from hf_leaner.train.pretrain import PretrainArguments, build_pretraining, tokenize_documents
 
 out = Path(sys.argv[1])

@@ -10,7 +10,7 @@ from huggingface_hub import snapshot_download
 sys.path.insert(0, str(Path(__file__).parent))
 from curriculum_runs import pretraining  # noqa: E402
 
-from hf_leaner.tokenizer import train_tokenizer  # noqa: E402
+from hf_leaner.models.tokenizer import train_tokenizer  # noqa: E402
 from hf_leaner.train.pretrain import PretrainArguments, load_corpus  # noqa: E402
 
 out = Path(sys.argv[1])

@@ -100,7 +100,7 @@ def test_no_token_is_written_into_the_run(iterative_run):
 
 
 def test_lm_loss_reference_must_share_the_tokenizer(tmp_path, sample_corpus, tokenizers):
-    from hf_leaner.tokenizer import train_tokenizer
+    from hf_leaner.models.tokenizer import train_tokenizer
 
     ours = tokenizers["clm"]
     same = build_model(make_config("llama", "100K", vocab_size=len(ours), tokenizer=ours), seed=1)

@@ -102,7 +102,7 @@ def test_pretrained_model_pushes_with_card_and_loads_back_by_repo_id(hub, tmp_pa
     assert not [f for f in hub["root"].rglob("*") if f.is_file() and fake.encode() in f.read_bytes()]
 
 
-LOGITS = ("import json, sys, torch, hf_leaner.mamba2_classifier;"
+LOGITS = ("import json, sys, torch, hf_leaner.models.mamba2_classifier;"
           "from transformers import AutoModelForSequenceClassification as M, AutoTokenizer as T;"
           "out = {};\n"
           "for src in sys.argv[1:]:\n"

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from hf_leaner.data.errors import LeanerDataError
+from hf_leaner.utils.errors import LeanerDataError
 from hf_leaner.data.instructions import load_instruction_records, release_split, render_prompt
 
 CLI = [sys.executable, "-m", "hf_leaner.cli"]

@@ -3,7 +3,7 @@
 import torch
 from transformers import AutoModelForSequenceClassification
 
-import hf_leaner.mamba2_classifier as mc
+import hf_leaner.models.mamba2_classifier as mc
 from hf_leaner.models import build_model, make_config
 
 

@@ -6,7 +6,7 @@ import pytest
 from hf_leaner import load_leaner
 from hf_leaner.curriculum import CurriculumSFTConfig, CurriculumSFTTrainer
 from hf_leaner.models import build_model, make_config
-from hf_leaner.tokenizer import train_tokenizer
+from hf_leaner.models.tokenizer import train_tokenizer
 
 
 @pytest.fixture(scope="module")

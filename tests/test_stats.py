@@ -9,7 +9,7 @@ from counter_stats import counter_statistics
 from hf_leaner.data.release import iter_records
 from hf_leaner.data.stats import (NgramCounter, corpus_statistics, entropy_bits, format_table, iter_text_file,
                                   release_statistics, to_json)
-from hf_leaner.tokenizer import train_tokenizer
+from hf_leaner.models.tokenizer import train_tokenizer
 
 
 def _texts(sample_dir):

@@ -4,7 +4,7 @@ import pytest
 from transformers import AutoTokenizer
 
 from hf_leaner.data.release import iter_records
-from hf_leaner.tokenizer import compare_tokenizers, load_tokenizer, train_tokenizer
+from hf_leaner.models.tokenizer import compare_tokenizers, load_tokenizer, train_tokenizer
 
 
 @pytest.mark.parametrize("family,reference", [("clm", "gpt-2K"), ("mlm", "bert-2K"), ("plm", "xlnet-2K")])

@@ -10,7 +10,7 @@ import pytest
 import zstandard
 from conftest import CLI
 
-from hf_leaner.data.errors import LeanerDataError, SourceWarning
+from hf_leaner.utils.errors import LeanerDataError, SourceWarning
 from hf_leaner.data.release import iter_records
 
 ROWS = 3000

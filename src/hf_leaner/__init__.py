@@ -4,8 +4,8 @@ __version__ = "0.1.0"
 
 _LAZY = {"load_leaner": "hf_leaner.data.corpora", "LeanerDataError": "hf_leaner.data.release",
          "CurriculumTrainer": "hf_leaner.curriculum", "CurriculumConfig": "hf_leaner.curriculum",
-         "make_config": "hf_leaner.models", "train_tokenizer": "hf_leaner.tokenizer",
-         "Mamba2ForSequenceClassification": "hf_leaner.mamba2_classifier"}  # importing it registers the Auto class
+         "make_config": "hf_leaner.models.build", "train_tokenizer": "hf_leaner.models.tokenizer",
+         "Mamba2ForSequenceClassification": "hf_leaner.models.mamba2_classifier"}  # importing it registers the Auto class
 
 
 def __getattr__(name):  # import on first use: `import hf_leaner` stays fast and light

@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from .data.errors import LeanerDataError
+from .utils.errors import LeanerDataError
 from .data.release import PRETRAIN_CONFIGS, SPLITS
 ARCHITECTURES = ("llama", "bert", "xlnet", "mamba2")  # models.ARCHITECTURES; that module imports torch
 SIZE_RE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KkMmBb]?)\s*")  # what models.parse_size reads

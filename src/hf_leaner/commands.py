@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .cli_args import ARCHITECTURES, PRETRAIN_CONFIGS, Parser, UsageError, choice_list, flag, folder_or_hub_id, model_size
 from .data.release import GENRES
-from .tables import text_table
+from .utils.tables import text_table
 
 CORPORA = ("leaner-pretrain", "leaner-glue", "leaner-eval", "leaner-instruct")
 
@@ -17,7 +17,7 @@ CORPORA = ("leaner-pretrain", "leaner-glue", "leaner-eval", "leaner-instruct")
 def _load_tokenizer(path: str | None):
     if not path:
         return None
-    from .tokenizer import load_tokenizer
+    from .models.tokenizer import load_tokenizer
 
     return load_tokenizer(path)  # a local folder or a Hub id; never remote code
 
@@ -106,7 +106,7 @@ def cmd_quickstart(args) -> int:
     from .data.release import NATURAL_GENRES
     from .sample_data import SAMPLE_DIR
     from .models import make_config
-    from .tokenizer import train_tokenizer
+    from .models.tokenizer import train_tokenizer
 
     # the model size can only be fully checked by building its config: do it before anything is written
     make_config(args.arch, args.model_size, vocab_size=args.vocab_size, max_length=args.block_size)
@@ -241,7 +241,7 @@ def cmd_pretrain(argv: list[str]) -> int:
 
 
 def cmd_train_tokenizer(args) -> int:
-    from .tokenizer import compare_tokenizers, train_tokenizer
+    from .models.tokenizer import compare_tokenizers, train_tokenizer
     from .train.pretrain import PretrainArguments, load_corpus
 
     corpus = load_corpus(PretrainArguments(data=args.data, data_config=args.data_config))

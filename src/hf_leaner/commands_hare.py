@@ -115,7 +115,7 @@ def _params(args) -> dict:
 
 def cmd_make_glue(args) -> int:
     from .hare.benchmarks import make_glue
-    from .tables import text_table
+    from .utils.tables import text_table
 
     report = _with_client(args, lambda c: make_glue(args.files, c, args.output_dir, args.max_examples,
                                                            _params(args)))

@@ -10,7 +10,7 @@ import contextlib
 from pathlib import Path
 
 from .cli_args import UsageError
-from .tables import text_table
+from .utils.tables import text_table
 
 
 def _quiet_libraries() -> None:
@@ -160,7 +160,7 @@ def quickstart_instruction(out: Path, pretrained: Path, data: str = "sample", st
     from .evaluation.judge import format_results, run_judge
     from .train.instruct import InstructArguments, instruct
 
-    from .data.errors import LeanerDataError
+    from .utils.errors import LeanerDataError
     from .data.instructions import load_instruction_records
     from .train.instruct import resolve_source
 

@@ -34,7 +34,7 @@ def _quiet_datatrove() -> None:
 def cmd_simplify(args) -> int:
     from .simplify.pipeline import SimplifyConfig, run_simplify
     from .simplify.validate import ValidationConfig
-    from .tables import text_table
+    from .utils.tables import text_table
 
     kwargs = {}
     if args.backend == "openai":

@@ -20,7 +20,7 @@ import math
 import os
 from pathlib import Path
 
-from .errors import LeanerDataError, MissingSourceError
+from hf_leaner.utils.errors import LeanerDataError, MissingSourceError
 from .release import iter_records
 
 RESPONSE_MARK = "### RESPONSE:\n"

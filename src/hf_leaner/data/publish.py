@@ -23,10 +23,10 @@ import yaml
 from huggingface_hub import DatasetCard, DatasetCardData, HfApi
 
 from hf_leaner import __version__
-from hf_leaner.tables import text_table
+from hf_leaner.utils.tables import text_table
 
 from .corpora import builder_class, config_names, get_builder
-from .errors import LeanerDataError, MissingSourceError, SourceWarning
+from hf_leaner.utils.errors import LeanerDataError, MissingSourceError, SourceWarning
 
 MANIFEST = "build_manifest.json"  # lives in the work folder, not in what is published
 CITATION = """\

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .errors import LeanerDataError, MissingSourceError, SourceWarning  # noqa: F401  (re-exported: their historic home)
+from hf_leaner.utils.errors import LeanerDataError, MissingSourceError, SourceWarning  # noqa: F401  (re-exported: their historic home)
 from .streams import TruncatedStream, iter_lines, read_text
 
 logger = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ from typing import Iterable, Iterator
 import numpy as np
 from tqdm.auto import tqdm
 
-from hf_leaner.tables import text_table
+from hf_leaner.utils.tables import text_table
 
 from .text_units import WORD_RE, common_english_words, count_sentences, words  # noqa: F401  (WORD_RE: public name)
 
@@ -327,7 +327,7 @@ def release_statistics(data_dir, size: str = "10M", split: str = "validation", g
     (``{name: folder}``, each an ``hf-leaner simplify`` output in the release layout); paired, every row of
     a genre then counts only the documents that all of them hold.
     """
-    from .errors import SourceWarning
+    from hf_leaner.utils.errors import SourceWarning
     from .release import GENRES, find_pretrain_files, iter_pretrain_examples, release_root
 
     root = release_root(data_dir)

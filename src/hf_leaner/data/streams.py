@@ -17,7 +17,7 @@ from typing import Iterator
 
 import zstandard
 
-from .errors import LeanerDataError
+from hf_leaner.utils.errors import LeanerDataError
 
 _READ = 1 << 18
 _FEED = 1 << 12  # compressed bytes per decompress call: output before a damaged block is still yielded

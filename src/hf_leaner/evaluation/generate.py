@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from hf_leaner.data.errors import LeanerDataError
+from hf_leaner.utils.errors import LeanerDataError
 from hf_leaner.data.instructions import answer_after_prompt, render_prompt
 from hf_leaner.data.release import iter_records
 

@@ -18,7 +18,7 @@ import torch
 from datasets import Dataset, DatasetDict
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedTokenizerBase
 
-import hf_leaner.mamba2_classifier  # noqa: F401  (registers the Mamba2 head with the Auto classes)
+import hf_leaner.models.mamba2_classifier  # noqa: F401  (registers the Mamba2 head with the Auto classes)
 from hf_leaner.data.release import LeanerDataError, MissingSourceError
 from hf_leaner.evaluation import TASKS
 from hf_leaner.evaluation.glue_metrics import REGRESSION

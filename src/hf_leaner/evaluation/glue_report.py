@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from hf_leaner.evaluation.glue_metrics import AVERAGES, METRICS, average, task_score
-from hf_leaner.tables import text_table
+from hf_leaner.utils.tables import text_table
 
 SELECTION_SPLIT = "validation"
 

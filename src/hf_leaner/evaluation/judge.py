@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hf_leaner.data.errors import LeanerDataError
+from hf_leaner.utils.errors import LeanerDataError
 from hf_leaner.data.release import iter_records
 
 CRITERIA = ("grammar", "coherence", "specificity")
@@ -218,7 +218,7 @@ def run_judge(client, answer_files: list[str | Path], output_dir: str | Path, *,
 
 def format_results(results: dict) -> str:
     """The paper-style table (all questions, then each similarity subset) and the failure table."""
-    from hf_leaner.tables import text_table
+    from hf_leaner.utils.tables import text_table
 
     def fmt(v, digits=2):
         return "-" if v is None else f"{v:.{digits}f}"

@@ -22,7 +22,7 @@ from pathlib import Path
 from hf_leaner.curriculum.trainer import CurriculumConfig
 from hf_leaner.evaluation.glue import GlueArguments, run_glue
 from hf_leaner.models import ARCHITECTURES, OBJECTIVE
-from hf_leaner.tables import text_table
+from hf_leaner.utils.tables import text_table
 from hf_leaner.train.pretrain import PretrainArguments, load_corpus, pretrain
 
 VARIANTS = ("leaner", "original", "scratch")
@@ -67,7 +67,7 @@ def run_architectures(a: ArchitecturesArguments, progress=print) -> dict:
     from datasets import concatenate_datasets
 
     from hf_leaner.evaluation.glue_data import load_task
-    from hf_leaner.tokenizer import train_tokenizer
+    from hf_leaner.models.tokenizer import train_tokenizer
 
     out = Path(a.output)
     out.mkdir(parents=True, exist_ok=True)

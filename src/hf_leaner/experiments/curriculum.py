@@ -143,7 +143,7 @@ def prepare_data(study: StudyArguments) -> StudyData:
     from datasets import DatasetDict
 
     from hf_leaner.models import OBJECTIVE
-    from hf_leaner.tokenizer import load_tokenizer, train_tokenizer
+    from hf_leaner.models.tokenizer import load_tokenizer, train_tokenizer
     from hf_leaner.train.pretrain import PretrainArguments, load_corpus, pack, tokenize_documents
 
     corpus = load_corpus(PretrainArguments(data=study.data, data_config=study.data_config))
@@ -416,7 +416,7 @@ def fraction_rows(summary: dict, cells: dict) -> list[dict]:
 
 
 def format_table(summary: dict) -> str:
-    from hf_leaner.tables import text_table
+    from hf_leaner.utils.tables import text_table
 
     def ci(pair, digits=3):
         mean, half = pair
@@ -446,7 +446,7 @@ def format_table(summary: dict) -> str:
 
 
 def format_fraction_table(summary: dict, ci) -> str:
-    from hf_leaner.tables import text_table
+    from hf_leaner.utils.tables import text_table
 
     rows = summary["fraction_rows"]
     glue = any("glue" in r for r in rows)

@@ -47,7 +47,7 @@ PAPER_SCALE = dict(size="14M", corpus_size="100M", pretrain_steps=20000, instruc
 
 
 def _leaner_source(a: InstructionExperimentArguments) -> str:
-    from hf_leaner.data.errors import LeanerDataError
+    from hf_leaner.utils.errors import LeanerDataError
     from hf_leaner.data.instructions import load_instruction_records
     from hf_leaner.train.instruct import resolve_source
 
@@ -67,7 +67,7 @@ def pretrain_both(a: InstructionExperimentArguments, out: Path, seed: int) -> di
     from transformers.trainer_callback import PrinterCallback
 
     from hf_leaner.models import OBJECTIVE
-    from hf_leaner.tokenizer import train_tokenizer
+    from hf_leaner.models.tokenizer import train_tokenizer
     from hf_leaner.experiments.leaner_vs_original import _config
     from hf_leaner.train.pretrain import PretrainArguments, build_pretraining, load_corpus
 
@@ -170,7 +170,7 @@ def aggregate(per_seed: dict) -> dict:
 
 
 def format_instruction(result: dict) -> str:
-    from hf_leaner.tables import text_table
+    from hf_leaner.utils.tables import text_table
 
     def cell(pair):
         mean, half = pair

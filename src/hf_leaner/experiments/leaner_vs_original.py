@@ -14,7 +14,7 @@ from transformers.trainer_callback import PrinterCallback
 
 from hf_leaner.curriculum import CurriculumConfig
 from hf_leaner.models import OBJECTIVE
-from hf_leaner.tables import text_table
+from hf_leaner.utils.tables import text_table
 from hf_leaner.train.plots import plot_curves
 from hf_leaner.train.pretrain import (PretrainArguments, build_pretraining, load_corpus, pack_eval_sets,
                                        tokenize_documents)
@@ -69,7 +69,7 @@ def run_leaner_vs_original(pargs: PretrainArguments, output_dir: str | Path, ste
     with one shared tokenizer (trained on both training texts), so per-token losses compare."""
     from datasets import concatenate_datasets
 
-    from hf_leaner.tokenizer import train_tokenizer
+    from hf_leaner.models.tokenizer import train_tokenizer
 
     out = Path(output_dir)
     size_genre = pargs.data_config.split("-", 1)[1]  # e.g. 10M-all

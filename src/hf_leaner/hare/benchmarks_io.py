@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..data.errors import LeanerDataError
+from ..utils.errors import LeanerDataError
 from ..data.release import iter_records
 from .ngram_index import Segment
 

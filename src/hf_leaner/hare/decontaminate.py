@@ -24,7 +24,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..data.errors import LeanerDataError
+from ..utils.errors import LeanerDataError
 from ..data.release import iter_records
 from .benchmarks_io import load_segments
 from .ngram_index import NGramIndex
@@ -183,7 +183,7 @@ def make_report(index: NGramIndex, inputs, totals: ShardResult, resumed: int, sh
 
 
 def format_report(report: dict) -> str:
-    from ..tables import text_table
+    from ..utils.tables import text_table
 
     rows = [[b, v["items_indexed"], v["segments_too_short"], v["documents_removed"], "control" if v["control"] else ""]
             for b, v in report["benchmarks"].items()]

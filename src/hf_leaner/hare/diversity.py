@@ -95,7 +95,7 @@ def diversity_sample(inputs: list[str], output_dir, n_samples: int, clusters: in
 
 
 def format_diversity(report: dict) -> str:
-    from ..tables import text_table
+    from ..utils.tables import text_table
 
     rows = [[c, s, t] for c, (s, t) in enumerate(zip(report["cluster_sizes"], report["sampled_per_cluster"]))]
     return "\n".join([text_table(["cluster", "documents", "sampled"], rows, numbers_right=True), "",

@@ -119,7 +119,7 @@ def leakage_probe(model, tokenizer, items: list[str], paraphrases: list[str] | N
 
 
 def format_probe(result: dict) -> str:
-    from ..tables import text_table
+    from ..utils.tables import text_table
 
     rows = [[name, f"{r['items']:.3f}", f"{r['paraphrases']:.3f}", f"{r['gap']:+.3f}",
              f"[{r['gap_95ci'][0]:+.3f}, {r['gap_95ci'][1]:+.3f}]"]

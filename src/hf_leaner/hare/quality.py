@@ -107,7 +107,7 @@ def quality_filter(inputs: list[str], output_dir, names=tuple(FILTERS), override
 
 
 def format_quality(report: dict) -> str:
-    from ..tables import text_table
+    from ..utils.tables import text_table
 
     rows = [[n, f["dropped"], ", ".join(f"{k}={v}" for k, v in f["thresholds"].items() if v is not None)]
             for n, f in report["filters"].items()]

@@ -65,7 +65,7 @@ def _merged_entries(api: HfApi, repo_id: str, new: list[EvalResultEntry],
 
 def push_results(run_dir: str | Path, repo_id: str, private: bool | None = None, token: str | None = None) -> str:
     """Merge an eval-glue run's results into ``repo_id`` (created if needed); returns the card commit's URL."""
-    from hf_leaner.data.release import LeanerDataError
+    from hf_leaner.utils.errors import LeanerDataError
 
     path = Path(run_dir) / "results.json"
     if not path.is_file():
@@ -93,7 +93,7 @@ JUDGE_FILE = ".eval_results/leaner-eval.yaml"
 
 def push_judge_results(run_dir: str | Path, model: str, repo_id: str, token: str | None = None) -> str:
     """Merge one model's LEANER-Eval judge scores (an ``hf-leaner judge`` folder) into ``repo_id``."""
-    from hf_leaner.data.release import LeanerDataError
+    from hf_leaner.utils.errors import LeanerDataError
 
     path = Path(run_dir) / "results.json"
     results = json.loads(path.read_text())
@@ -127,7 +127,7 @@ def write_classifier_card(folder: str | Path, repo_id: str) -> Path:
     body = (f"# {repo_id.split('/')[-1]}\n\nA tiny model fine-tuned on LEANER-GLUE {task.upper()} with hf-leaner "
             f"(learning rate {info['learning_rate']:g}, seed {info['seed']}, {info['settings']['epochs']:g} epochs).\n\n"
             "| split | metric | score (x100) |\n|---|---|---|\n" + rows + "\n\nMamba2 classifiers load with the "
-            "Auto classes once `import hf_leaner.mamba2_classifier` has registered the head.\n")
+            "Auto classes once `import hf_leaner.models.mamba2_classifier` has registered the head.\n")
     card = ModelCard.from_template(data, template_str="---\n{{ card_data }}\n---\n" + body)
     card.save(str(folder / "README.md"))
     return folder / "README.md"

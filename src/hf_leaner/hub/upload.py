@@ -14,7 +14,7 @@ from pathlib import Path
 
 from huggingface_hub.utils import DEFAULT_IGNORE_PATTERNS, filter_repo_objects
 
-from hf_leaner.data.release import LeanerDataError
+from hf_leaner.utils.errors import LeanerDataError
 
 TOKEN_RE = re.compile(rb"hf_[A-Za-z0-9]{30,}")
 MIN_ENV_TOKEN = 8  # a shorter HF_TOKEN value would match ordinary bytes everywhere: only the shape is checked

@@ -54,7 +54,7 @@ def resolve_source(data: str) -> str:
 def load_model_and_tokenizer(name: str):
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    from hf_leaner.tokenizer import load_tokenizer
+    from hf_leaner.models.tokenizer import load_tokenizer
 
     config = AutoConfig.from_pretrained(name)
     if config.model_type in ("bert", "xlnet", "roberta", "deberta-v2"):

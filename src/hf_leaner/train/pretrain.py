@@ -20,7 +20,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase
 from hf_leaner.curriculum.scoring import Documents
 from hf_leaner.curriculum import CurriculumConfig, CurriculumTrainer
 from hf_leaner.models import ARCHITECTURES, OBJECTIVE, build_model, count_parameters, make_config, paper_config
-from hf_leaner.tokenizer import train_tokenizer
+from hf_leaner.models.tokenizer import train_tokenizer
 from hf_leaner.train.packing import PackedDocuments, make_collator
 
 
@@ -73,7 +73,7 @@ def check_tokenizer(tokenizer: PreTrainedTokenizerBase, objective: str) -> None:
     missing = [t for t in needed if getattr(tokenizer, t) is None]
     if missing:
         raise ValueError(f"the tokenizer lacks {', '.join(missing)} needed for {objective.upper()}; train one with "
-                         f"hf_leaner.tokenizer.train_tokenizer(family={objective!r})")
+                         f"hf_leaner.models.tokenizer.train_tokenizer(family={objective!r})")
 
 
 def tokenize_documents(ds: Dataset, tokenizer, text_column: str) -> Documents:

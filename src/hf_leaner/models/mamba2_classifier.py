@@ -1,6 +1,6 @@
 """A sequence-classification head for Mamba2, which transformers does not ship, registered with the Auto classes.
 
-    >>> import hf_leaner.mamba2_classifier  # registers it (``import hf_leaner`` does too)
+    >>> import hf_leaner.models.mamba2_classifier  # registers it (``import hf_leaner`` does too)
     >>> model = AutoModelForSequenceClassification.from_pretrained("pretrain/output/mamba2", num_labels=2)
 
 The head reads the hidden state of the **last non-pad token**, the only position a causal model has
