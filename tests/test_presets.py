@@ -5,7 +5,7 @@ import json
 from transformers import HfArgumentParser
 
 from hf_leaner.cli import main
-from hf_leaner.commands import pretrain_argv
+from hf_leaner.cli.train import pretrain_argv
 from hf_leaner.curriculum import CurriculumConfig
 from hf_leaner.train.pretrain import PretrainArguments
 

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import datasets
 
-from .release import LeanerDataError, fingerprint
-
-CORPORA = ("leaner-pretrain", "leaner-glue", "leaner-eval", "leaner-instruct")
+from .release import CORPORA, LeanerDataError, fingerprint  # noqa: F401  (CORPORA: re-exported)
 
 
 def builder_class(name: str):

@@ -11,7 +11,7 @@ checks a flag runs in the first second (before torch is imported, before anythin
 ``hf_leaner.cli.parser.LeanerParser`` (an ``HfArgumentParser``) reads the metadata: ``aliases`` (each also in its
 ``--a-b`` / ``--a_b`` twin), ``value`` (the checker that converts one command-line token; for a list field with
 ``nargs=None`` it parses one comma-separated token), ``positional``, and argparse's own ``choices``, ``nargs``,
-``metavar``, ``required``. From Python the fields are plain dataclass fields.
+``metavar``, ``required``, ``action``. From Python the fields are plain dataclass fields.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ _UNSET = object()
 
 
 def arg(default=dataclasses.MISSING, help: str = "", *, aliases=(), value=None, positional: bool = False,
-        choices=None, nargs=_UNSET, metavar=None, required: bool = False, default_factory=dataclasses.MISSING):
+        choices=None, nargs=_UNSET, metavar=None, required: bool = False, action=None,
+        default_factory=dataclasses.MISSING):
     """A dataclass field that is also a command-line flag (see the module docstring)."""
     metadata = {"help": help}
     if aliases:
@@ -43,6 +44,8 @@ def arg(default=dataclasses.MISSING, help: str = "", *, aliases=(), value=None, 
         metadata["metavar"] = metavar
     if required:
         metadata["required"] = True
+    if action is not None:  # e.g. "extend": a repeated flag adds to the list instead of replacing it
+        metadata["action"] = action
     return dataclasses.field(default=default, default_factory=default_factory, metadata=metadata)
 
 

@@ -1,0 +1,119 @@
+"""The ``hf-leaner`` command line: ``hf-leaner <command> --help`` for each command.
+
+The commands are registered by the modules of this package, one per group (``data``, ``simplify``, ``hare``,
+``train``, ``evaluate``, ``hub``, ``experiment``). Expected errors end in one line
+``hf-leaner: error: ...`` (exit 2 for bad input, 1 for a failure of the work); ``--debug`` or
+``HF_LEANER_DEBUG=1`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import warnings
+
+from hf_leaner.utils.errors import LeanerDataError
+
+from . import data, evaluate, experiment, hare, hub, simplify, train
+from .parser import LeanerParser
+from .registry import Command, Group
+
+COMMANDS = [*data.COMMANDS, *experiment.COMMANDS, *train.COMMANDS, *evaluate.COMMANDS, *hub.COMMANDS,
+            *hare.COMMANDS, *simplify.COMMANDS]
+
+
+def build_parser() -> LeanerParser:
+    """Every command's parser, built from its dataclasses (pretrain's is a placeholder: it parses on its own)."""
+    parser = LeanerParser(prog="hf-leaner", description="Tiny LMs in a simpler language environment. --debug (or "
+                          "HF_LEANER_DEBUG=1) shows tracebacks.")
+    _add_commands(parser, COMMANDS, dest="command", metavar="COMMAND")
+    return parser
+
+
+def _add_commands(parser, commands, dest: str, metavar: str | None) -> None:
+    sub = parser.add_subparsers(dest=dest, required=True, metavar=metavar, parser_class=LeanerParser)
+    for command in commands:
+        if isinstance(command, Group):
+            group = sub.add_parser(command.name, help=command.help, description=command.help)
+            _add_commands(group, command.commands, dest=command.dest, metavar=None)
+        elif command.run_argv:
+            sub.add_parser(command.name, help=command.help, add_help=False)
+        else:
+            p = sub.add_parser(command.name, help=command.help, description=command.help,
+                               dataclass_types=command.arguments)
+            p.set_defaults(_command=command, _parser=p)
+
+
+def run(argv: list[str], progress: bool) -> int:
+    own = next((c for c in COMMANDS if isinstance(c, Command) and c.run_argv and argv[:1] == [c.name]), None)
+    if own:
+        return own.run_argv(argv[1:], progress)
+    namespace = build_parser().parse_args(argv)
+    arguments = namespace._parser.dataclasses_from(namespace)  # __post_init__ checks: before any heavy import
+    return namespace._command.run(*arguments, progress=progress)
+
+
+# ----------------------------------------------------------------------------------------------- reporting
+
+INPUT_ERRORS = (LeanerDataError, ValueError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
+                PermissionError, UnicodeDecodeError)
+
+
+def one_line(message: str) -> str:
+    return re.sub(r"\s*\n\s*", "; ", str(message).strip()) or "(no message)"
+
+
+def root_cause(exc: BaseException) -> BaseException:
+    """``datasets`` wraps a builder's error in ``DatasetGenerationError``; the user needs the error inside."""
+    while type(exc).__name__ == "DatasetGenerationError" and exc.__cause__ is not None:
+        exc = exc.__cause__
+    return exc
+
+
+def report(exc: BaseException) -> int:
+    """Print the one-line error; 2 for a bad input or command line, 1 for a failure."""
+    exc = root_cause(exc)
+    if isinstance(exc, INPUT_ERRORS):
+        print(f"hf-leaner: error: {one_line(exc)}", file=sys.stderr)
+        return 2
+    print(f"hf-leaner: error: {type(exc).__name__}: {one_line(exc)} (rerun with --debug for the traceback)",
+          file=sys.stderr)
+    return 1
+
+
+def quiet_progress_when_logged() -> bool:
+    """Progress bars only on a terminal: in a log they write thousands of frames. Returns whether on a TTY.
+    Set before torch/datasets are imported, so every library reads it."""
+    tty = sys.stderr.isatty()
+    if not tty:
+        for var in ("HF_DATASETS_DISABLE_PROGRESS_BARS", "HF_HUB_DISABLE_PROGRESS_BARS", "TQDM_DISABLE"):
+            os.environ.setdefault(var, "1")
+    return tty
+
+
+def format_warning(message, category, filename, lineno, line=None) -> str:
+    return f"hf-leaner: warning: {one_line(message)}\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv or os.environ.get("HF_LEANER_DEBUG", "") not in ("", "0")
+    argv = [a for a in argv if a != "--debug"]
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    warnings.formatwarning = format_warning
+    progress = quiet_progress_when_logged()
+    try:
+        return run(argv, progress)
+    except KeyboardInterrupt:
+        print("hf-leaner: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 -- every error becomes one line unless --debug asks for the traceback
+        if debug:
+            raise
+        return report(e)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

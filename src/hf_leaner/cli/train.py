@@ -1,0 +1,99 @@
+"""Training commands: ``pretrain`` (a tiny model, with or without a curriculum) and ``instruct`` (trl's
+SFTTrainer, loss on the response only).
+
+``pretrain`` parses its own command line: its flags are ``PretrainArguments`` (checked first, without torch) and
+``CurriculumConfig``, i.e. every ``TrainingArguments`` flag, which needs torch to even build the parser.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hf_leaner.data.sources import check_data_source
+from hf_leaner.train.instruct_config import InstructArguments
+from hf_leaner.train.pretrain_config import PretrainArguments
+from hf_leaner.train.presets import preset_flags
+from hf_leaner.utils.tables import text_table
+
+from .parser import LeanerParser
+from .registry import Command
+
+# TrainingArguments' output_dir is not ours to give aliases in its metadata: its other spellings are mapped here
+OUTPUT_ALIASES = ("--output", "--output-dir")
+
+
+def pretrain_argv(argv: list[str]) -> list[str]:
+    """The preset's flags placed before the user's (which win), ``--output``, and the default output folder; then
+    ``PretrainArguments`` checked in the first second (TrainingArguments' flags are checked by the full parser)."""
+    argv = ["--output_dir" + a[len(a.split("=", 1)[0]):] if a.split("=", 1)[0] in OUTPUT_ALIASES else a for a in argv]
+    if any(a in ("-h", "--help") for a in argv):
+        return argv
+    light = LeanerParser(PretrainArguments, prog="hf-leaner pretrain", add_help=False)
+    known = light.dataclasses_from(light.parse_known_args(argv)[0])[0]
+    argv = preset_flags(known.preset, known.data) + argv  # the user's own flags come later and win
+    known = light.dataclasses_from(light.parse_known_args(argv)[0])[0]
+    check_data_source(known.data, known.data_config)
+    if not any(a.split("=", 1)[0] in ("--output_dir", "--output-dir") for a in argv):
+        argv = argv + ["--output_dir", "outputs/pretrain"]
+    return argv
+
+
+def pretrain_parser() -> LeanerParser:
+    from hf_leaner.curriculum import CurriculumConfig
+
+    return LeanerParser((PretrainArguments, CurriculumConfig), prog="hf-leaner pretrain",
+                        description="pretrain a tiny model, with or without a curriculum")
+
+
+def run_pretrain(argv: list[str], progress: bool) -> int:
+    """``hf-leaner pretrain [PretrainArguments] [CurriculumConfig / TrainingArguments flags]``."""
+    argv = pretrain_argv(argv)
+    from hf_leaner.train.pretrain import pretrain
+
+    parser = pretrain_parser()
+    unknown = parser.parse_known_args(argv)[1]  # before the dataclasses check their values: a typo is the cause
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    pargs, args = parser.parse_args_into_dataclasses(args=argv, look_for_args_file=False)
+    resume = args.resume_from_checkpoint
+    summary = pretrain(pargs, args, resume_from_checkpoint=resume if resume not in (None, "False") else None)
+    trainer = summary.pop("trainer")
+    trainer.accelerator.end_training()  # several processes: tear the process group down cleanly
+    if trainer.is_world_process_zero():
+        rows = [("model", f"{pargs.arch} {pargs.size} ({summary['non_embedding_parameters']:,} non-embedding params)"),
+                ("curriculum", f"{args.difficulty} / {args.pacing}, {len(summary['curriculum'])} stage(s), "
+                               f"final fraction {summary['curriculum'][-1]['fraction']:.2f}"),
+                ("steps / tokens", f"{summary['steps']:,} / {summary['tokens_seen']:,}")]
+        rows += [(k.replace("eval_", "val ").replace("_", " "), f"{v:.4f}") for k, v in sorted(summary["eval"].items())]
+        rows += [("time", f"{summary['seconds']:.0f}s"), ("saved", args.output_dir),
+                 ("loss curve", str(Path(args.output_dir) / "loss_curve.png"))]
+        print()
+        print(text_table(("", ""), rows))
+    return 0
+
+
+def run_instruct(args: InstructArguments, progress: bool) -> int:
+    from hf_leaner.train.instruct import instruct
+    from hf_leaner.utils.logging import quiet_libraries
+
+    quiet_libraries()
+    args.progress = progress
+    print(f"instruct: tuning {args.model} on {args.data} (completion-only loss)", flush=True)
+    s = instruct(args)
+    print()
+    print(text_table(("", ""), [
+        ("model", s["model"]), ("data", f"{s['data']} ({s['train_examples']:,} train records)"),
+        ("mode", f"LoRA r={s['lora_r']} (merged)" if s["lora_r"] else "full fine-tuning"),
+        ("curriculum", s["curriculum"] or "none"), ("steps", f"{s['steps']:,}"),
+        ("train loss", f"{s['train_loss']:.4f}"),
+        ("val loss", f"{s['eval_loss']:.4f}" if s["eval_loss"] is not None else "-"),
+        ("time", f"{s['seconds']:.0f}s"), ("saved", args.output_dir)]))
+    return 0
+
+
+COMMANDS = [
+    Command("pretrain", "pretrain a tiny model, with or without a curriculum (--help for all flags)",
+            run_argv=run_pretrain),
+    Command("instruct", "instruction-tune a causal model (trl SFTTrainer, loss on the response only)",
+            (InstructArguments,), run_instruct),
+]
