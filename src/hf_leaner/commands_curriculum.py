@@ -8,46 +8,38 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .cli_args import UsageError
-
 # what the quickstart shows next to the baseline: the strategy and LR schedule the curriculum study found best
 QUICKSTART_STRATEGY, QUICKSTART_SCHEDULE = "warmup-compression", "wsd"
+
+
+def experiment_arguments(which: str):
+    """The arguments dataclass of ``experiment WHICH`` (each in a module without torch)."""
+    if which == "curriculum":
+        from .experiments.curriculum.config import StudyArguments
+
+        return StudyArguments
+    if which == "architectures":
+        from .experiments.architectures_config import ArchitecturesArguments
+
+        return ArchitecturesArguments
+    from .experiments.instruction_config import InstructionExperimentArguments
+
+    return InstructionExperimentArguments
 
 
 def check_experiment(args) -> None:
     from .commands import check_data_source
 
-    if args.model_size is None:
-        args.model_size = "500K" if args.which == "curriculum" else "1M"
-    if args.which == "curriculum":
-        args.seeds = args.seeds or [1, 2, 3]
-        if len(set(args.seeds)) != len(args.seeds):
-            raise UsageError(f"--seeds {','.join(map(str, args.seeds))}: a seed is repeated")
-        if any(f > 1 for f in args.budget_fractions):
-            raise UsageError(f"--budget_fractions {','.join(f'{f:g}' for f in args.budget_fractions)}: each share of "
-                             "the budget must be at most 1")
-        if args.budget * min(args.budget_fractions) < args.batch_size * args.block_size * args.evals:
-            share = f" x {min(args.budget_fractions):g}" if min(args.budget_fractions) < 1 else ""
-            raise UsageError(f"--budget {args.budget:,}{share}: fewer tokens than {args.evals} evaluations of one step "
-                             f"each ({args.batch_size} x {args.block_size} tokens per step)")
+    from .utils.args import from_namespace
+
+    args.experiment = from_namespace(experiment_arguments(args.which), args)  # __post_init__ checks it
     check_data_source(args.data, args.data_config)
 
 
 def cmd_experiment_curriculum(args) -> int:
-    from .experiments.curriculum import StudyArguments, run_study
+    from .experiments.curriculum import run_study
 
-    study = StudyArguments(data=args.data, data_config=args.data_config, output_dir=args.output_dir,
-                           strategies=tuple(args.strategies) if args.strategies else StudyArguments.strategies,
-                           schedules=tuple(args.schedules), seeds=tuple(args.seeds),
-                           learning_rates=tuple(args.learning_rates), budget=args.budget,
-                           budget_fractions=tuple(args.budget_fractions), arch=args.arch,
-                           model_size=args.model_size, block_size=args.block_size, batch_size=args.batch_size,
-                           vocab_size=args.vocab_size, max_train_documents=args.max_train_documents,
-                           max_eval_documents=args.max_eval_documents, heldout_documents=args.heldout_documents,
-                           eval_chars_per_genre=args.eval_chars_per_genre,
-                           evals=args.evals, glue=args.glue,
-                           glue_tasks=tuple(args.glue_tasks) if args.glue_tasks else StudyArguments.glue_tasks,
-                           glue_max_train_examples=args.glue_max_train_examples or 1000, progress=args.progress)
+    study = args.experiment
     runs = (len(study.schedules) * len(study.strategies) * len(study.budget_fractions)
             * (len(study.learning_rates) + len(study.seeds) - 1))
     print(f"curriculum study: {len(study.strategies)} strategies x {len(study.schedules)} LR schedules x "
@@ -61,21 +53,21 @@ def cmd_experiment_curriculum(args) -> int:
     print(summary["table"])
     print(f"\n{summary['verdict']}")
     print(f"plot: {summary['png']}; results: {Path(study.output_dir) / 'study.json'}")
-    if args.leaner_vs_original:
+    if study.leaner_vs_original:
         from .experiments.leaner_vs_original import format_leaner_table, run_leaner_vs_original
         from .train.pretrain import PretrainArguments
 
-        pargs = PretrainArguments(arch=args.arch, size=args.model_size, data=args.data, data_config=args.data_config,
-                                  block_size=args.block_size, vocab_size=args.vocab_size,
-                                  max_eval_documents=args.max_eval_documents)
+        pargs = PretrainArguments(arch=study.arch, size=study.model_size, data=study.data, data_config=study.data_config,
+                                  block_size=study.block_size, vocab_size=study.vocab_size,
+                                  max_eval_documents=study.max_eval_documents)
         base = next(r for r in summary["rows"] if r["strategy"] == "baseline" and r["schedule"] == study.schedules[0])
-        steps = args.budget // (args.batch_size * args.block_size)
-        lvo = run_leaner_vs_original(pargs, args.output_dir, steps=steps, seed=study.seeds[0],
-                                     batch_size=args.batch_size, lr=base["learning_rate"],
-                                     eval_every=max(1, steps // args.evals))
+        steps = study.budget // (study.batch_size * study.block_size)
+        lvo = run_leaner_vs_original(pargs, study.output_dir, steps=steps, seed=study.seeds[0],
+                                     batch_size=study.batch_size, lr=base["learning_rate"],
+                                     eval_every=max(1, steps // study.evals))
         print("\nLEANER vs ORIGINAL pretraining at an equal token budget\n")
         print(format_leaner_table(lvo))
-        print(f"plot: {Path(args.output_dir) / 'leaner_vs_original.png'}")
+        print(f"plot: {Path(study.output_dir) / 'leaner_vs_original.png'}")
     return 0
 
 
@@ -92,11 +84,12 @@ def quickstart_curriculum(args, data_dir, out: Path) -> tuple[str, str, str]:
     print(f"\n[4/4] pretraining a tiny {args.arch} ({args.model_size}): {args.curriculum} ("
           f"{STRATEGIES[args.curriculum].what}) next to a random-order baseline; {budget:,} tokens each, "
           f"{QUICKSTART_SCHEDULE} LR schedule, seeds {','.join(map(str, args.seeds))}")
+    # evals: 10, or one per step below 10 steps (the same runs: an evaluation every step either way)
     study = StudyArguments(data=str(data_dir), data_config=f"leaner-{args.corpus_size}-all", output_dir=str(out),
                            strategies=("baseline", args.curriculum), schedules=(QUICKSTART_SCHEDULE,),
                            seeds=tuple(args.seeds), learning_rates=(4e-3,), budget=budget, arch=args.arch,
                            model_size=args.model_size, block_size=args.block_size, batch_size=8,
-                           vocab_size=args.vocab_size, evals=10, progress=args.progress,
+                           vocab_size=args.vocab_size, evals=min(10, args.steps), progress=args.progress,
                            save_models=not getattr(args, "skip_instruct", False))  # the instruction stage tunes one
     summary = run_study(study)
     print()

@@ -55,17 +55,12 @@ def cmd_push_results(args) -> int:
 
 
 def cmd_experiment_architectures(args) -> int:
-    from .experiments.architectures import ArchitecturesArguments, format_architectures, run_architectures
+    from .experiments.architectures import format_architectures, run_architectures
 
     _quiet_libraries()
-    a = ArchitecturesArguments(families=args.families or ["llama", "bert", "xlnet", "mamba2"], size=args.model_size,
-                               data=args.data, data_config=args.data_config, steps=args.steps, batch_size=args.batch_size,
-                               block_size=args.block_size, learning_rate=args.learning_rate, vocab_size=args.vocab_size,
-                               seed=args.seed, glue_tasks=args.glue_tasks, glue_preset=args.glue_preset,
-                               glue_seeds=args.glue_seeds, glue_epochs=args.glue_epochs,
-                               glue_max_train_examples=args.glue_max_train_examples, output=args.output_dir)
+    a = args.experiment  # ArchitecturesArguments, built and checked by check_experiment
     result = run_architectures(a)
     print("\nEXP1: architectures at one parameter budget, LEANER vs ORIGINAL (equal tokens) vs scratch\n")
     print(format_architectures(result))
-    print(f"plot: {Path(args.output_dir) / 'architectures.png'}; table: {Path(args.output_dir) / 'architectures.md'}")
+    print(f"plot: {Path(a.output_dir) / 'architectures.png'}; table: {Path(a.output_dir) / 'architectures.md'}")
     return 0

@@ -26,24 +26,18 @@ def _quiet_libraries() -> None:
 
 
 def check_instruct(args) -> None:
-    if args.lora_r == 0 and args.lora_alpha != 16:
-        raise UsageError("--lora_alpha only applies with --lora_r R (R > 0)")
-    data = args.data
-    if data not in ("sample", "sample-original") and (data.startswith((".", "/", "~")) or Path(data).suffix):
-        if not Path(data).expanduser().exists():
-            raise UsageError(f"--data {data}: no such file or folder")
+    from .train.instruct_config import InstructArguments
+    from .utils.args import from_namespace
+
+    args.instruct = from_namespace(InstructArguments, args)  # __post_init__: the flags checked together
 
 
 def cmd_instruct(args) -> int:
-    from .train.instruct import InstructArguments, instruct
+    from .train.instruct import instruct
 
     _quiet_libraries()
-    a = InstructArguments(model=args.model, output_dir=args.output_dir, data=args.data, max_steps=args.max_steps,
-                          num_train_epochs=args.num_train_epochs, batch_size=args.batch_size,
-                          learning_rate=args.learning_rate, max_length=args.max_length,
-                          max_train_examples=args.max_train_examples, seed=args.seed, lora_r=args.lora_r,
-                          lora_alpha=args.lora_alpha, curriculum=args.curriculum, progress=args.progress)
-    print(f"instruct: tuning {args.model} on {args.data} (completion-only loss)", flush=True)
+    a = args.instruct
+    print(f"instruct: tuning {a.model} on {a.data} (completion-only loss)", flush=True)
     s = instruct(a)
     print()
     print(text_table(("", ""), [
@@ -52,7 +46,7 @@ def cmd_instruct(args) -> int:
         ("curriculum", s["curriculum"] or "none"), ("steps", f"{s['steps']:,}"),
         ("train loss", f"{s['train_loss']:.4f}"),
         ("val loss", f"{s['eval_loss']:.4f}" if s["eval_loss"] is not None else "-"),
-        ("time", f"{s['seconds']:.0f}s"), ("saved", args.output_dir)]))
+        ("time", f"{s['seconds']:.0f}s"), ("saved", a.output_dir)]))
     return 0
 
 
@@ -221,25 +215,13 @@ def pretrained_folder(pretrain_dir: Path) -> Path | None:
 
 
 def cmd_experiment_instruction(args) -> int:
-    from dataclasses import replace
+    from .experiments.instruction import format_instruction, run_instruction_experiment
 
-    from .experiments.instruction import (PAPER_SCALE, InstructionExperimentArguments, format_instruction,
-                                               run_instruction_experiment)
-
-    if args.judge_base_url != "local" and not args.judge_model:
-        raise UsageError("--judge_model is required with --judge_base_url URL")
     _quiet_libraries()
-    a = InstructionExperimentArguments(
-        output=args.output_dir, data=args.data, leaner_instructions=args.leaner_instructions,
-        original_instructions=args.original_instructions, arch=args.arch, size=args.model_size,
-        pretrain_steps=args.steps, instruct_steps=args.instruct_steps, batch_size=args.batch_size,
-        block_size=args.block_size, vocab_size=args.vocab_size, questions_per_subset=args.questions_per_subset,
-        seeds=args.seeds or [args.seed], judge_base_url=args.judge_base_url, judge_model=args.judge_model)
-    if args.scale == "paper":
-        a = replace(a, **PAPER_SCALE)
+    a = args.experiment  # InstructionExperimentArguments (--scale paper applied), built and checked by check_experiment
     result = run_instruction_experiment(a, log=lambda m: print(m, flush=True))
     print("\nEXP2: instruction following, {LEANER, ORIGINAL} pretraining x instruction data, LLM-judged\n")
     print(format_instruction(result))
-    print(f"plot: {Path(args.output_dir) / 'instruction_following.png'}; results: "
-          f"{Path(args.output_dir) / 'results.json'}")
+    print(f"plot: {Path(a.output_dir) / 'instruction_following.png'}; results: "
+          f"{Path(a.output_dir) / 'results.json'}")
     return 0
