@@ -16,43 +16,24 @@ does what is missing. Output: ``architectures.json``, the table (``architectures
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from hf_leaner.curriculum.trainer import CurriculumConfig
 from hf_leaner.evaluation.glue import GlueArguments, run_glue
-from hf_leaner.models import ARCHITECTURES, OBJECTIVE
+from hf_leaner.experiments.architectures_config import ArchitecturesArguments
+from hf_leaner.models import OBJECTIVE
 from hf_leaner.utils.tables import text_table
 from hf_leaner.train.pretrain import PretrainArguments, load_corpus, pretrain
 
 VARIANTS = ("leaner", "original", "scratch")
 
 
-@dataclass
-class ArchitecturesArguments:
-    families: list[str] = field(default_factory=lambda: list(ARCHITECTURES))
-    size: str = "100K"
-    data: str = "sample"
-    data_config: str = "leaner-10M-all"
-    steps: int = 60
-    batch_size: int = 8
-    block_size: int = 64
-    learning_rate: float = 3e-3
-    vocab_size: int = 2000
-    seed: int = 42
-    glue_tasks: list[str] | None = None  # default: every task with a train split
-    glue_preset: str = "cpu"
-    glue_seeds: list[int] | None = None
-    glue_epochs: float | None = None
-    glue_max_train_examples: int | None = None
-    output: str = "outputs/exp1"
-
-
 def _pretrain_one(a: ArchitecturesArguments, arch: str, variant: str, corpus, tokenizer, out: Path) -> dict:
     if (out / "hf_leaner_summary.json").is_file():  # done in an earlier run
         return json.loads((out / "hf_leaner_summary.json").read_text())
     size_genre = a.data_config.split("-", 1)[1]
-    pargs = PretrainArguments(arch=arch, size=a.size, data=a.data, data_config=f"{variant}-{size_genre}",
+    pargs = PretrainArguments(arch=arch, size=a.model_size, data=a.data, data_config=f"{variant}-{size_genre}",
                               vocab_size=a.vocab_size, block_size=a.block_size, max_eval_documents=50)
     args = CurriculumConfig(output_dir=str(out), max_steps=a.steps, per_device_train_batch_size=a.batch_size,
                             learning_rate=a.learning_rate, lr_scheduler_type="cosine", warmup_steps=max(1, a.steps // 20),
@@ -69,7 +50,7 @@ def run_architectures(a: ArchitecturesArguments, progress=print) -> dict:
     from hf_leaner.evaluation.glue_data import load_task
     from hf_leaner.models.tokenizer import train_tokenizer
 
-    out = Path(a.output)
+    out = Path(a.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     size_genre = a.data_config.split("-", 1)[1]
     base = PretrainArguments(data=a.data)

@@ -14,36 +14,12 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
+from hf_leaner.experiments.instruction_config import PAPER_SCALE, InstructionExperimentArguments  # noqa: F401
+
 VARIANTS = ("leaner", "original")
-
-
-@dataclass
-class InstructionExperimentArguments:
-    output: str = "outputs/experiment-instruction"
-    data: str = "sample"                        # pretraining corpus + LEANER-Eval questions (release copy or sample)
-    leaner_instructions: str | None = None      # default: --data's instruction file, else the sample's
-    original_instructions: str = "sample-original"
-    arch: str = "llama"
-    size: str = "1M"
-    corpus_size: str = "10M"
-    pretrain_steps: int = 200
-    instruct_steps: int = 60
-    batch_size: int = 16
-    block_size: int = 128
-    vocab_size: int = 2000
-    questions_per_subset: int | None = 5
-    max_new_tokens: int = 64
-    seeds: list[int] = field(default_factory=lambda: [0])
-    judge_base_url: str = "local"               # or any OpenAI-compatible endpoint
-    judge_model: str | None = None
-    judge_concurrency: int = 4
-
-
-PAPER_SCALE = dict(size="14M", corpus_size="100M", pretrain_steps=20000, instruct_steps=3000, questions_per_subset=None,
-                   max_new_tokens=256, seeds=[0, 1, 2])
 
 
 def _leaner_source(a: InstructionExperimentArguments) -> str:
@@ -71,7 +47,7 @@ def pretrain_both(a: InstructionExperimentArguments, out: Path, seed: int) -> di
     from hf_leaner.experiments.leaner_vs_original import _config
     from hf_leaner.train.pretrain import PretrainArguments, build_pretraining, load_corpus
 
-    pargs = PretrainArguments(arch=a.arch, size=a.size, data=a.data, block_size=a.block_size, vocab_size=a.vocab_size,
+    pargs = PretrainArguments(arch=a.arch, size=a.model_size, data=a.data, block_size=a.block_size, vocab_size=a.vocab_size,
                               max_eval_documents=50)
     corpora = {v: load_corpus(replace(pargs, data_config=f"{v}-{a.corpus_size}-all")) for v in VARIANTS}
     both = concatenate_datasets([corpora[v]["train"] for v in VARIANTS])
@@ -80,7 +56,7 @@ def pretrain_both(a: InstructionExperimentArguments, out: Path, seed: int) -> di
     for v in VARIANTS:
         folder = out / f"pretrained-{v}"
         if not (folder / "config.json").is_file():  # a rerun reuses what is trained
-            args = _config(folder, a.pretrain_steps, seed, a.batch_size, 3e-3, max(10, a.pretrain_steps // 4),
+            args = _config(folder, a.steps, seed, a.batch_size, 3e-3, max(10, a.steps // 4),
                            pacing="none")
             args.use_cpu = not torch.cuda.is_available()  # --scale paper belongs on a GPU
             trainer = build_pretraining(pargs, args, corpus=corpora[v], tokenizer=tokenizer)
@@ -97,7 +73,7 @@ def run_instruction_experiment(a: InstructionExperimentArguments, log=print) -> 
     from hf_leaner.llm import LLMClient, LocalLLMServer
     from hf_leaner.train.instruct import InstructArguments, instruct
 
-    out = Path(a.output)
+    out = Path(a.output_dir)
     sources = {"leaner": _leaner_source(a), "original": a.original_instructions}
     questions = load_questions(a.data if (Path(a.data) / "data" / "leaner" / "eval").is_dir() else "sample",
                                limit=a.questions_per_subset)
@@ -111,7 +87,7 @@ def run_instruction_experiment(a: InstructionExperimentArguments, log=print) -> 
         judge_model = a.judge_model or (server.model if server else None)
         for seed in a.seeds:
             root = out / f"seed{seed}"
-            log(f"EXP2 seed {seed}: pretraining on LEANER and on ORIGINAL ({a.pretrain_steps} steps each)")
+            log(f"EXP2 seed {seed}: pretraining on LEANER and on ORIGINAL ({a.steps} steps each)")
             pretrained = pretrain_both(a, root, seed)
             files = []
             for p in VARIANTS:

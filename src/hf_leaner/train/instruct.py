@@ -12,33 +12,13 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from hf_leaner.data.instructions import load_instruction_records, prompt_completion_rows, render_text
+from hf_leaner.train.instruct_config import InstructArguments  # noqa: F401  (its home before)
 
 CAUSAL_TYPES = ("llama", "mamba2", "gpt2", "qwen2", "mistral", "smollm3", "phi3", "gemma", "gemma2", "gemma3_text")
-
-
-@dataclass
-class InstructArguments:
-    model: str                              # a folder written by `hf-leaner pretrain`, any causal LM folder or Hub id
-    output_dir: str
-    data: str = "sample"                    # "sample", "sample-original", a release folder, a file, a datasets id
-    max_steps: int | None = None            # default: num_train_epochs passes
-    num_train_epochs: float = 3.0
-    batch_size: int = 16
-    learning_rate: float = 1e-3
-    max_length: int = 256
-    max_train_examples: int | None = None
-    seed: int = 42
-    lora_r: int = 0                         # 0: full fine-tuning; >0: LoRA of this rank, merged into the saved model
-    lora_alpha: int = 16
-    lora_dropout: float = 0.05
-    curriculum: str | None = None           # a difficulty scorer name: CurriculumSFTTrainer with it
-    pacing: str = "linear"
-    progress: bool = False
-    quiet: bool = False                     # no per-log dict lines (inside a bigger job's log)
 
 
 def resolve_source(data: str) -> str:

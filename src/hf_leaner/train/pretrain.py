@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -19,32 +19,10 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from hf_leaner.curriculum.scoring import Documents
 from hf_leaner.curriculum import CurriculumConfig, CurriculumTrainer
-from hf_leaner.models import ARCHITECTURES, OBJECTIVE, build_model, count_parameters, make_config, paper_config
+from hf_leaner.models import OBJECTIVE, build_model, count_parameters, make_config, paper_config
 from hf_leaner.models.tokenizer import train_tokenizer
 from hf_leaner.train.packing import PackedDocuments, make_collator
-
-
-@dataclass
-class PretrainArguments:
-    """What to train on and what to train (the Trainer/curriculum settings are in ``CurriculumConfig``)."""
-
-    preset: str = field(default="cpu", metadata={"help": "recipe defaults placed before your flags: cpu (LR 3e-3, "
-                        "cosine), tinyhelen (the paper's run: LLaMA-1M, 512x1024 tokens/step, 2,500 steps, LR 1e-2), "
-                        "none (transformers' defaults)"})
-    arch: str = field(default="llama", metadata={"help": f"model family: {', '.join(ARCHITECTURES)}"})
-    size: str = field(default="1M", metadata={"help": "non-embedding parameters (1M, 14M, ...) or 'paper'"})
-    data: str = field(default="sample", metadata={"help": "'sample' (embedded), a release copy folder, a published "
-                      "corpus folder, or any datasets path / Hub id with a text column"})
-    data_config: str = field(default="leaner-10M-all", metadata={"help": "config of the corpus (LEANER config name "
-                             "for a release copy or published folder)"})
-    text_column: str = field(default="text")
-    train_split: str = field(default="train")
-    eval_split: str = field(default="validation")
-    tokenizer: str | None = field(default=None, metadata={"help": "tokenizer folder; default: train one on the data"})
-    vocab_size: int = field(default=2000)
-    block_size: int = field(default=128)
-    max_train_documents: int | None = field(default=None)
-    max_eval_documents: int = field(default=200, metadata={"help": "per genre"})
+from hf_leaner.train.pretrain_config import PretrainArguments  # noqa: F401  (its home before)
 
 
 def load_corpus(pargs: PretrainArguments) -> DatasetDict:

@@ -49,6 +49,13 @@ def arg(default=dataclasses.MISSING, help: str = "", *, aliases=(), value=None, 
     return dataclasses.field(default=default, default_factory=default_factory, metadata=metadata)
 
 
+def from_namespace(cls, namespace):
+    """``cls`` (an arguments dataclass) from parsed flags that name its fields; a flag left unset (None) keeps the
+    field's default. The class's ``__post_init__`` runs its cross-flag checks (UsageError) before anything heavy."""
+    return cls(**{f.name: getattr(namespace, f.name) for f in dataclasses.fields(cls)
+                  if f.init and getattr(namespace, f.name, None) is not None})
+
+
 # ------------------------------------------------------------------------------------------ value checks
 
 
@@ -194,3 +201,8 @@ def csv_list(kind, choices=None, what: str = "value"):
             raise argparse.ArgumentTypeError(f"{bad[0]!r} is not a {what}; choose from: {', '.join(choices)}")
         return values
     return parse
+
+
+# the same token counts, checked the same way by every command that trains
+vocab_size = at_least(300, "a byte-level BPE holds its 256 byte tokens and special tokens")
+block_size = at_least(8, "tokens per training block")

@@ -1,0 +1,54 @@
+"""``ArchitecturesArguments``: the settings (and command-line flags) of ``hf-leaner experiment architectures``.
+
+No torch, transformers or datasets here: the command line builds and checks it in the first second;
+:mod:`hf_leaner.experiments.architectures` runs it (``run_architectures``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hf_leaner.evaluation import TASKS
+from hf_leaner.models.presets import ARCHITECTURES
+from hf_leaner.utils import args as checks
+from hf_leaner.utils.args import arg, csv_list
+
+GLUE_PRESETS = ("cpu", "tinyhelen", "babylm")  # evaluation.glue.PRESETS' names, read without importing torch
+
+
+@dataclass
+class ArchitecturesArguments:
+    """EXP1: each family pretrained on LEANER and on ORIGINAL (equal tokens), and from scratch, then LEANER-GLUE.
+
+    Groups: data, model (families, size, tokenizer), pretraining, GLUE, output.
+    """
+
+    # data
+    data: str = arg("sample", aliases=("--data_dir",), help="'sample', a release copy or a published corpus folder")
+    data_config: str = arg("leaner-10M-all", help="the LEANER config; ORIGINAL is the same with original-")
+    # model
+    families: list[str] = arg(default_factory=lambda: list(ARCHITECTURES), nargs=None,
+                              value=csv_list(str, ARCHITECTURES, "model family"),
+                              help="comma-separated (default: " + ",".join(ARCHITECTURES) + ")")
+    model_size: str = arg("1M", aliases=("--size",), value=checks.model_size,
+                          help="non-embedding parameters of every family: 1M, 500K, 14M, ...")
+    vocab_size: int = arg(2000, value=checks.vocab_size, help="tokens in each family's BPE tokenizer")
+    block_size: int = arg(128, value=checks.block_size, help="tokens per training block")
+    # pretraining
+    steps: int = arg(300, value=checks.positive_int, help="optimizer steps")
+    batch_size: int = arg(16, value=checks.positive_int, help="blocks per optimizer step")
+    learning_rate: float = arg(3e-3, value=checks.positive_float, help="peak learning rate (cosine decay)")
+    seed: int = arg(42, value=checks.nonnegative_int, help="pretraining seed")
+    # GLUE
+    glue_tasks: list[str] | None = arg(None, value=csv_list(str, TASKS, "GLUE task"), nargs=None,
+                                       help="comma-separated (default every task with a train split)")
+    glue_preset: str = arg("cpu", choices=GLUE_PRESETS, help="fine-tuning recipe defaults (see eval-glue --preset)")
+    glue_seeds: list[int] | None = arg(None, value=csv_list(int), nargs=None, help="default the preset's")
+    glue_epochs: float | None = arg(None, value=checks.positive_float, help="default the preset's")
+    glue_max_train_examples: int | None = arg(None, value=checks.positive_int, help="subsample each train split")
+    # output
+    output_dir: str = arg("outputs/experiment", aliases=("--output",), value=checks.writable_output,
+                          help="architectures.json, architectures.md, the plot, and one folder per model")
+
+    def __post_init__(self):
+        self.families = list(self.families)

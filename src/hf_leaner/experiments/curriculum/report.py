@@ -1,0 +1,256 @@
+"""The curriculum study's statistics, tables and verdicts: everything ``run_study`` says about its runs.
+
+Statistics (``t_interval``, ``tokens_to_reach``, ``loss_at``, ``versus``) are pure functions of numbers and
+curves; ``summarize`` and ``fraction_rows`` turn the study's cells into rows; ``format_table`` and ``verdict``
+turn the rows into the text the command prints; ``compare_finals`` is the quickstart's one sentence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+
+import numpy as np
+
+from hf_leaner.experiments.curriculum.config import StudyArguments
+from hf_leaner.utils.tables import text_table
+
+TARGET_RATIO = 0.7  # the issue's target: the baseline's final loss in at most 70% of its tokens
+CHECKPOINTS = (0.25, 0.5, 0.75)  # fractions of the budget where the validation loss is reported
+
+
+# ---------------------------------------------------------------------------------------------- statistics
+
+
+def t_interval(values) -> tuple[float, float]:
+    """Mean and the half-width of its 95% t-interval (nan with fewer than two values)."""
+    from scipy.stats import t
+
+    values = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
+    if len(values) == 0:
+        return float("nan"), float("nan")
+    if len(values) < 2:
+        return float(values[0]), float("nan")
+    return float(values.mean()), float(t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values)))
+
+
+def tokens_to_reach(curve: list[tuple[int, float]], target: float) -> float | None:
+    """Tokens at which a validation curve first reaches ``target``, linear between evaluations."""
+    previous = None
+    for tokens, loss in curve:
+        if loss <= target + 1e-12:
+            if previous is None or previous[1] == loss:
+                return float(tokens)
+            t0, l0 = previous
+            return float(t0 + (tokens - t0) * (l0 - target) / (l0 - loss))
+        previous = (tokens, loss)
+    return None
+
+
+def loss_at(curve: list[tuple[int, float]], tokens: float) -> float:
+    xs, ys = zip(*curve)
+    return float(np.interp(tokens, xs, ys)) if xs[0] <= tokens <= xs[-1] else float("nan")
+
+
+
+def versus(final: tuple[float, float], other: tuple[float, float]) -> str:
+    """A final loss against another, seed intervals included: lower, higher, or the same within them."""
+    (m, h), (om, oh) = final, other
+    if not math.isfinite(h + oh):
+        return "one seed"
+    return "lower" if m + h < om - oh else "higher" if m - h > om + oh else "same (inside the intervals)"
+
+
+
+# ---------------------------------------------------------------------------------------------- rows
+
+
+def summarize(study: StudyArguments, cells: dict) -> dict:
+    baselines = {s: t_interval([r["final_loss"] for r in cells[s, "baseline"]["runs"]]) for s in study.schedules}
+    best_schedule = min(baselines, key=lambda s: baselines[s][0])
+    target = baselines[best_schedule][0]
+    rows = []
+    for (schedule, strategy), cell in cells.items():
+        runs = cell["runs"]
+        reach = [tokens_to_reach(r["curve"], target) for r in runs]
+        reached = [x for x in reach if x is not None]
+        final = t_interval([r["final_loss"] for r in runs])
+        tokens = t_interval(reached) if len(reached) == len(runs) else (float("nan"), float("nan"))
+        base_final = baselines[schedule]
+        row = {"schedule": schedule, "strategy": strategy, "learning_rate": cell["lr"], "sweep": cell["sweep"],
+               "seeds": len(runs), "final": final, "reached": len(reached),
+               "tokens_to_target": tokens, "tokens_each": reach,
+               "ratio": (tokens[0] / study.budget, tokens[1] / study.budget) if reached else (float("nan"),) * 2,
+               **{f"val@{c:.0%}": t_interval([loss_at(r["curve"], c * study.budget) for r in runs])
+                  for c in CHECKPOINTS},
+               "seconds": sum(r["seconds"] for r in runs)}
+        # a win is outside the seed interval: every seed reaches the target, the interval's top within the target
+        row["meets_target"] = bool(len(reached) == len(runs) and math.isfinite(tokens[1])
+                                   and (tokens[0] + tokens[1]) <= TARGET_RATIO * study.budget)
+        row["beats_baseline_final"] = strategy != "baseline" and versus(final, base_final) == "lower"
+        if "glue" in cell:
+            row["glue"] = cell["glue"]
+        rows.append(row)
+    return {"rows": rows, "target": target, "target_schedule": best_schedule, "budget": study.budget,
+            "settings": {k: v for k, v in asdict(study).items() if k != "progress"}}
+
+
+def fraction_rows(summary: dict, cells: dict) -> list[dict]:
+    """Every (schedule, strategy, budget fraction): its final loss against the target (the tuned baseline's final
+    loss at the full budget) and against its schedule's baseline at the full budget and at the same fraction."""
+    finals = {key: t_interval([r["final_loss"] for r in cell["runs"]]) for key, cell in cells.items()}
+    rows = []
+    for (schedule, strategy, fraction), cell in cells.items():
+        final = finals[schedule, strategy, fraction]
+        rows.append({"schedule": schedule, "strategy": strategy, "fraction": fraction,
+                     "tokens": round(fraction * summary["budget"]), "learning_rate": cell["lr"],
+                     "sweep": cell["sweep"], "seeds": len(cell["runs"]), "final": final,
+                     "vs_baseline_full": versus(final, finals[schedule, "baseline", 1.0]),
+                     "vs_baseline_same": versus(final, finals[schedule, "baseline", fraction]),
+                     # reached outside the seed interval: the interval's top at or below the target
+                     "reaches_target": bool(math.isfinite(final[1]) and final[0] + final[1] <= summary["target"])})
+        if "glue" in cell:  # higher is better: "higher" here is the strategy's win
+            rows[-1].update(glue=cell["glue"], glue_vs_baseline_full=versus(cell["glue"],
+                                                                            cells[schedule, "baseline", 1.0]["glue"]))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------- tables
+
+
+def format_table(summary: dict) -> str:
+    def ci(pair, digits=3):
+        mean, half = pair
+        if not math.isfinite(mean):
+            return "-"
+        return f"{mean:.{digits}f}" + (f" ± {half:.{digits}f}" if math.isfinite(half) else "")
+
+    head = ["schedule", "strategy", "LR", *[f"val@{c:.0%}" for c in CHECKPOINTS], "final val", "tokens to target (M)",
+            "ratio", "wins"]
+    glue = any("glue" in r for r in summary["rows"])
+    head += ["GLUE avg"] if glue else []
+    body = []
+    for r in summary["rows"]:
+        tokens = (ci((r["tokens_to_target"][0] / 1e6, r["tokens_to_target"][1] / 1e6), 2)
+                  if r["reached"] == r["seeds"] else f"{r['reached']}/{r['seeds']} seeds reach")
+        win = "yes" if r["meets_target"] else ("lower loss" if r["beats_baseline_final"] else "no")
+        body.append([r["schedule"], r["strategy"], f"{r['learning_rate']:g}", *[ci(r[f"val@{c:.0%}"]) for c in CHECKPOINTS],
+                     ci(r["final"]), tokens, ci(r["ratio"], 2), "-" if r["strategy"] == "baseline" else win]
+                    + ([ci(r["glue"])] if glue else []))
+    text = (text_table(head, body, numbers_right=True) +
+            f"\nmean ± 95% t-interval over seeds; target = the tuned baseline's final validation loss "
+            f"({summary['target']:.4f}, {summary['target_schedule']} schedule); budget {summary['budget']:,} tokens "
+            f"per run; wins = reaches the target in <= {TARGET_RATIO:.0%} of the tokens, interval included.")
+    if summary.get("fraction_rows"):
+        text += "\n\n" + format_fraction_table(summary, ci)
+    return text
+
+
+def format_fraction_table(summary: dict, ci) -> str:
+    rows = summary["fraction_rows"]
+    glue = any("glue" in r for r in rows)
+    head = ["schedule", "strategy", "budget", "LR", "final val", "vs baseline (full budget)",
+            "vs baseline (same budget)", "reaches target"]
+    head += ["GLUE avg", "GLUE vs baseline (full budget)"] if glue else []
+
+    def full(r):  # the row the others are judged by
+        return r["strategy"] == "baseline" and r["fraction"] == 1
+
+    body = [[r["schedule"], r["strategy"], f"{r['fraction']:.0%} ({r['tokens']:,})", f"{r['learning_rate']:g}",
+             ci(r["final"]), "-" if full(r) else r["vs_baseline_full"],
+             "-" if r["strategy"] == "baseline" else r["vs_baseline_same"], "yes" if r["reaches_target"] else "no"]
+            + ([ci(r["glue"]), "-" if full(r) else r["glue_vs_baseline_full"]] if glue else [])
+            for r in rows]
+    return (text_table(head, body, numbers_right=True) +
+            "\neach run at its share of the budget with its whole LR schedule and its own LR (same grid, chosen on the "
+            f"held-out slice); reaches target = final loss + 95% half-width <= {summary['target']:.4f}"
+            + ("; GLUE: higher is better, a win only outside the intervals." if glue else "."))
+
+
+# ---------------------------------------------------------------------------------------------- verdicts
+
+
+def fraction_verdict(summary: dict) -> str | None:
+    """The fair test of the target: trained on at most 70% of the tokens, does a strategy end at the tuned
+    baseline's full-budget loss (interval included), and does the baseline at the same share not?"""
+    rows = [r for r in summary.get("fraction_rows", []) if r["fraction"] <= TARGET_RATIO]
+    others = [r for r in rows if r["strategy"] != "baseline"]
+    if not others:
+        return None
+    base = {(r["schedule"], r["fraction"]): r for r in rows if r["strategy"] == "baseline"}
+    target = summary["target"]
+
+    def said(r):
+        mean, half = r["final"]
+        return f"{r['strategy']} ({r['schedule']}, {r['fraction']:.0%} of the tokens) at {mean:.4f} ± {half:.4f}"
+
+    winners = [r for r in others if r["reaches_target"]]
+    if not winners:
+        best = min(others, key=lambda r: r["final"][0])
+        b = base[best["schedule"], best["fraction"]]
+        return (f"fair test: trained on <= {TARGET_RATIO:.0%} of the tokens (whole schedule, own LR), no strategy "
+                f"reaches the tuned baseline's full-budget loss {target:.4f} outside the seed interval; the best is "
+                f"{said(best)}, "
+                f"the baseline at that budget {b['final'][0]:.4f} ± {b['final'][1]:.4f}")
+    parts = []
+    for r in winners:
+        b = base[r["schedule"], r["fraction"]]
+        parts.append(said(r) + (f", but the baseline at that budget reaches it too ({b['final'][0]:.4f} ± "
+                                f"{b['final'][1]:.4f}): the budget, not the order" if b["reaches_target"] else
+                                f"; the baseline at that budget: {b['final'][0]:.4f} ± {b['final'][1]:.4f} "
+                                f"({r['vs_baseline_same']} for the strategy)"))
+    return f"fair test: the tuned baseline's full-budget loss {target:.4f} is reached by " + "; ".join(parts)
+
+
+def verdict(summary: dict) -> str:
+    fair = fraction_verdict(summary)
+    crossing = verdict_by_crossing(summary)
+    text = crossing if fair is None else f"{fair}\n(where the full-budget curves cross it: {crossing})"
+    glue = glue_verdict(summary)
+    return text if glue is None else f"{text}\n{glue}"
+
+
+def glue_verdict(summary: dict) -> str | None:
+    """The paper's downstream view: each strategy on <= 70% of the tokens against the baseline on all of them,
+    by the LEANER-GLUE average (higher is better), intervals included."""
+    rows = [r for r in summary.get("fraction_rows", []) if "glue" in r]
+    base = {r["schedule"]: r["glue"] for r in rows if r["strategy"] == "baseline" and r["fraction"] == 1}
+    short = [r for r in rows if r["strategy"] != "baseline" and r["fraction"] <= TARGET_RATIO]
+    if not short:
+        return None
+    said = {"higher": "WINS (higher, outside the intervals)", "lower": "loses (lower, outside the intervals)"}
+    return "GLUE (the paper's view): " + "; ".join(
+        f"{r['strategy']} ({r['schedule']}, {r['fraction']:.0%} of the tokens) "
+        f"{r['glue'][0]:.4f} ± {r['glue'][1]:.4f} "
+        f"vs the baseline's full budget {base[r['schedule']][0]:.4f} ± {base[r['schedule']][1]:.4f}: "
+        + said.get(r["glue_vs_baseline_full"], f"no win ({r['glue_vs_baseline_full']})") for r in short)
+
+
+def verdict_by_crossing(summary: dict) -> str:
+    winners = [r for r in summary["rows"] if r["meets_target"]]
+    if winners:
+        return "target met: " + "; ".join(f"{r['strategy']} ({r['schedule']}) reaches the baseline's final loss in "
+                                           f"{r['ratio'][0]:.2f} ± {r['ratio'][1]:.2f} of the tokens" for r in winners)
+    best = min((r for r in summary["rows"] if r["strategy"] != "baseline"), key=lambda r: r["final"][0], default=None)
+    if best is None:
+        return "only the baseline was run"
+    mean, half = best["final"]
+    return (f"no strategy reaches the tuned baseline's final loss in <= {TARGET_RATIO:.0%} of the tokens outside the "
+            f"seed interval; the best final loss is {best['strategy']} ({best['schedule']}) at {mean:.4f}"
+            + (f" ± {half:.4f}" if math.isfinite(half) else " (one seed)") + f" vs target {summary['target']:.4f}")
+
+
+def compare_finals(summary: dict, strategy: str, schedule: str) -> str:
+    """One plain sentence: does ``strategy`` end below the baseline (same schedule), outside the seed interval?"""
+    rows = {(r["schedule"], r["strategy"]): r for r in summary["rows"]}
+    (m, h), (bm, bh) = rows[schedule, strategy]["final"], rows[schedule, "baseline"]["final"]
+    said = f"{strategy}: final validation loss {m:.4f} ± {h:.4f} vs the baseline's {bm:.4f} ± {bh:.4f}"
+    outcome = versus((m, h), (bm, bh))
+    if outcome == "one seed":
+        return f"{said}: one seed, no interval; give several seeds to decide"
+    if outcome == "lower":
+        return f"{said}: it WINS (lower, outside the seed intervals)"
+    if outcome == "higher":
+        return f"{said}: it LOSES (higher, outside the seed intervals)"
+    return f"{said}: no win - the difference ({m - bm:+.4f}) is inside the seed intervals"
+
