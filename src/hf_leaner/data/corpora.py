@@ -9,7 +9,9 @@ import datasets
 
 from .release import LeanerDataError, fingerprint
 
-CORPORA = ("leaner-pretrain", "leaner-glue", "leaner-eval", "leaner-instruct")
+# The four corpora's names: the one place they are spelled (the builders in dataset_scripts/ are keyed by them)
+LEANER_PRETRAIN, LEANER_GLUE, LEANER_EVAL, LEANER_INSTRUCT = "leaner-pretrain", "leaner-glue", "leaner-eval", "leaner-instruct"
+CORPORA = (LEANER_PRETRAIN, LEANER_GLUE, LEANER_EVAL, LEANER_INSTRUCT)
 
 
 def builder_class(name: str):
