@@ -27,6 +27,7 @@ from hf_leaner.utils.tables import text_table
 
 from .corpora import LEANER_GLUE, LEANER_PRETRAIN, builder_class, config_names, get_builder
 from hf_leaner.utils.errors import LeanerDataError, MissingSourceError, SourceWarning
+from hf_leaner.utils.io import write_atomic
 
 MANIFEST = "build_manifest.json"  # lives in the work folder, not in what is published
 CITATION = """\
@@ -156,9 +157,7 @@ def _install_config(staging: Path, target: Path, dataset_name: str) -> list[str]
 
 
 def _write_json_atomic(path: Path, obj) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(obj, indent=1))
-    tmp.replace(path)
+    write_atomic(path, json.dumps(obj, indent=1))
 
 
 def _split_of_file(name: str) -> str:
