@@ -15,7 +15,7 @@ import torch
 from transformers import Trainer, TrainingArguments
 
 from hf_leaner.curriculum import CurriculumConfig, CurriculumTrainer, Documents
-from hf_leaner.models import OBJECTIVE, build_model, count_parameters, make_config
+from hf_leaner.models import ARCHITECTURES, OBJECTIVE, build_model, count_parameters, make_config
 from hf_leaner.models.tokenizer import train_tokenizer
 from hf_leaner.train.packing import PackedDocuments, make_collator
 
@@ -34,7 +34,7 @@ def main() -> None:
     a = p.parse_args()
     print(f"torch {torch.__version__}, device {torch.cuda.get_device_name(0)}")
     texts = sample_texts() * 4
-    for arch in ("llama", "bert", "xlnet", "mamba2"):
+    for arch in ARCHITECTURES:
         fam = OBJECTIVE[arch]
         tok = train_tokenizer(iter(texts), fam, vocab_size=2000)
         ids = [np.asarray(e.ids, np.int32) for e in tok.backend_tokenizer.encode_batch_fast(texts, add_special_tokens=False)]

@@ -6,16 +6,18 @@ then published as Parquet with a dataset card whose ``configs:`` make plain ``lo
 Installed, this folder is the package ``hf_leaner.dataset_scripts``.
 """
 
+from hf_leaner.data.release import LEANER_EVAL, LEANER_GLUE, LEANER_INSTRUCT, LEANER_PRETRAIN
+
 from .leaner_eval import LeanerEval
 from .leaner_glue import LeanerGlue
 from .leaner_instruct import LeanerInstruct
 from .leaner_pretrain import LeanerPretrain
 
 BUILDERS = {
-    "leaner-pretrain": LeanerPretrain,
-    "leaner-glue": LeanerGlue,
-    "leaner-eval": LeanerEval,
-    "leaner-instruct": LeanerInstruct,
+    LEANER_PRETRAIN: LeanerPretrain,
+    LEANER_GLUE: LeanerGlue,
+    LEANER_EVAL: LeanerEval,
+    LEANER_INSTRUCT: LeanerInstruct,
 }
 
 __all__ = ["BUILDERS", "LeanerEval", "LeanerGlue", "LeanerInstruct", "LeanerPretrain"]

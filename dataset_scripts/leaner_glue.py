@@ -11,23 +11,8 @@ from dataclasses import dataclass, field
 
 import datasets
 
+from hf_leaner.data.glue_tasks import GLUE_TASKS
 from hf_leaner.data.release import LeanerDataError, MissingSourceError, iter_records, release_root
-
-# task -> (text fields, label names or None for regression)
-TASKS = {
-    "cola": (("sentence",), ["unacceptable", "acceptable"]),
-    "sst2": (("sentence",), ["negative", "positive"]),
-    "mrpc": (("sentence1", "sentence2"), ["not_equivalent", "equivalent"]),
-    "qqp": (("question1", "question2"), ["not_duplicate", "duplicate"]),
-    "stsb": (("sentence1", "sentence2"), None),
-    "mnli": (("premise", "hypothesis"), ["entailment", "neutral", "contradiction"]),
-    "qnli": (("question", "sentence"), ["entailment", "not_entailment"]),
-    "rte": (("sentence1", "sentence2"), ["entailment", "not_entailment"]),
-    "wnli": (("sentence1", "sentence2"), ["not_entailment", "entailment"]),
-}
-MNLI_SPLITS = ("train", "validation_matched", "validation_mismatched", "test_matched", "test_mismatched")
-PLAIN_SPLITS = ("train", "validation", "test")
-
 
 @dataclass
 class LeanerGlueConfig(datasets.BuilderConfig):
@@ -37,9 +22,10 @@ class LeanerGlueConfig(datasets.BuilderConfig):
 
 
 def task_features(task: str) -> datasets.Features:
-    text_fields, labels = TASKS[task]
-    feats = {f: datasets.Value("string") for f in text_fields}
-    feats["label"] = datasets.Value("float32") if labels is None else datasets.ClassLabel(names=labels)
+    """GLUE's features for ``task``, from the task table (:mod:`hf_leaner.data.glue_tasks`)."""
+    t = GLUE_TASKS[task]
+    feats = {f: datasets.Value("string") for f in t.text_fields}
+    feats["label"] = datasets.Value("float32") if t.is_regression else datasets.ClassLabel(names=list(t.label_names))
     feats["idx"] = datasets.Value("int32")
     return datasets.Features(feats)
 
@@ -47,9 +33,10 @@ def task_features(task: str) -> datasets.Features:
 class LeanerGlue(datasets.GeneratorBasedBuilder):
     BUILDER_CONFIG_CLASS = LeanerGlueConfig
     BUILDER_CONFIGS = [
-        LeanerGlueConfig(name=t, text_fields=f, label_names=l, version=datasets.Version("1.0.0"),
-                         description=f"GLUE {t.upper()}, rewritten in plain language, labels preserved.")
-        for t, (f, l) in TASKS.items()
+        LeanerGlueConfig(name=t.name, text_fields=t.text_fields,
+                         label_names=None if t.is_regression else list(t.label_names), version=datasets.Version("1.0.0"),
+                         description=f"GLUE {t.name.upper()}, rewritten in plain language, labels preserved.")
+        for t in GLUE_TASKS.values()
     ]
     DEFAULT_CONFIG_NAME = "cola"
 
@@ -65,7 +52,7 @@ class LeanerGlue(datasets.GeneratorBasedBuilder):
         task = self.config.name
         root = release_root(self.config.data_dir, self.source_patterns(self.config), self.config.repo_id)
         glue_dir = root / "data" / "leaner" / "glue"
-        splits = MNLI_SPLITS if task == "mnli" else PLAIN_SPLITS
+        splits = GLUE_TASKS[task].splits
         gens = [datasets.SplitGenerator(name=s, gen_kwargs={"path": glue_dir / f"{task}_{s}.jsonl"})
                 for s in splits if (glue_dir / f"{task}_{s}.jsonl").is_file()]
         if not gens:

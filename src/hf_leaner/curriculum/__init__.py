@@ -8,7 +8,7 @@ import importlib
 
 from .callback import CurriculumCallback
 from .config import CurriculumArguments, CurriculumConfig
-from .pacing import PACINGS, SHAPES, CompetencePacing
+from .pacing import PACING_SHAPES, PACINGS, SHAPES, CompetencePacing, register_pacing
 from .sampler import CurriculumSampler, RowUnits
 from .scoring import SCORERS, Documents, register_scorer
 from .trainer import CurriculumMixin, CurriculumTrainer
@@ -22,6 +22,6 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["PACINGS", "SCORERS", "SHAPES", "CompetencePacing", "CurriculumArguments", "CurriculumCallback",
+__all__ = ["PACING_SHAPES", "PACINGS", "SCORERS", "SHAPES", "CompetencePacing", "CurriculumArguments", "CurriculumCallback",
            "CurriculumConfig", "CurriculumMixin", "CurriculumSFTConfig", "CurriculumSFTTrainer", "CurriculumSampler",
-           "CurriculumTrainer", "Documents", "RowUnits", "register_scorer"]
+           "CurriculumTrainer", "Documents", "RowUnits", "register_pacing", "register_scorer"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from transformers import TrainingArguments
 
 from .pacing import PACINGS, SHAPES
+from .scoring import SCORERS
 
 
 @dataclass
@@ -29,8 +30,10 @@ class CurriculumArguments:
                                            "max_steps (default budget: 3 passes' worth of samples over the full data)"})
 
     # difficulty
-    difficulty: str = field(default="random", metadata={"help": "difficulty scorer: random, sentence_length, "
-                            "unigram_perplexity, bigram_perplexity, self_loss, lm_loss, genre, column, or a registered one"})
+    # choices is a live view of the scorer registry: a scorer registered after import is listed and accepted too
+    difficulty: str = field(default="random", metadata={
+        "choices": SCORERS.keys(),
+        "help": "difficulty scorer, one of %(choices)s (add one with hf_leaner.curriculum.register_scorer)"})
     difficulty_reverse: bool = field(default=False, metadata={"help": "hard-first order"})
     reference_model: str | None = field(default=None, metadata={"help": "lm_loss: folder or Hub id of a causal LM "
                                         "with the same tokenizer"})

@@ -14,27 +14,86 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
-SHAPES = ("linear", "quadratic", "root", "exponential", "logarithmic", "step")
-PACINGS = ("none", "iterative") + SHAPES
+# ------------------------------------------------------------------------------------------ the shape registry
+
+PACING_SHAPES: dict[str, Callable[[float, int, float], float]] = {}  # name -> progress(t, steps, sharpness)
+SCHEDULES = ("none", "iterative")  # the pacings that are not shapes: no curriculum, and TinyHelen's iterative one
+
+
+def register_pacing(name: str):
+    """Register a competence shape: ``fn(t, steps, sharpness)`` maps normalised time in [0, 1] to progress in
+    [0, 1]. It becomes a ``pacing`` (and ``vocab_curriculum``) value like the built-in ones.
+
+        @register_pacing("cubic")
+        def cubic(t, steps, sharpness):
+            return t ** 3
+    """
+    def wrap(fn):
+        PACING_SHAPES[name] = fn
+        return fn
+    return wrap
+
+
+class _PacingNames:
+    """A live, read-only view of the pacing names: ``SCHEDULES`` then every registered shape."""
+
+    def __iter__(self):
+        return iter((*SCHEDULES, *PACING_SHAPES))
+
+    def __contains__(self, name) -> bool:
+        return name in SCHEDULES or name in PACING_SHAPES
+
+    def __len__(self) -> int:
+        return len(SCHEDULES) + len(PACING_SHAPES)
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+SHAPES = PACING_SHAPES.keys()  # live views of the registry
+PACINGS = _PacingNames()
 
 
 def shape_value(shape: str, t: float, steps: int = 5, sharpness: float = 5.0) -> float:
     """Progress in [0, 1] of a pacing shape at normalised time ``t`` in [0, 1]."""
-    t = min(max(t, 0.0), 1.0)
-    if shape == "linear":
-        return t
-    if shape == "quadratic":
-        return t * t
-    if shape == "root":
-        return math.sqrt(t)
-    if shape == "exponential":  # slow start, fast finish
-        return math.expm1(sharpness * t) / math.expm1(sharpness)
-    if shape == "logarithmic":  # fast start, slow finish
-        return math.log1p(sharpness * t) / math.log1p(sharpness)
-    if shape == "step":  # `steps` equal plateaus, the last reached at t = 1
-        return math.floor(t * steps) / steps
-    raise ValueError(f"pacing shape {shape!r}: choose one of {', '.join(SHAPES)}")
+    if shape not in PACING_SHAPES:
+        raise ValueError(f"pacing shape {shape!r}: choose one of {', '.join(SHAPES)}")
+    return PACING_SHAPES[shape](min(max(t, 0.0), 1.0), steps, sharpness)
+
+
+@register_pacing("linear")
+def _linear(t, steps, sharpness):
+    return t
+
+
+@register_pacing("quadratic")
+def _quadratic(t, steps, sharpness):
+    return t * t
+
+
+@register_pacing("root")
+def _root(t, steps, sharpness):
+    return math.sqrt(t)
+
+
+@register_pacing("exponential")
+def _exponential(t, steps, sharpness):  # slow start, fast finish
+    return math.expm1(sharpness * t) / math.expm1(sharpness)
+
+
+@register_pacing("logarithmic")
+def _logarithmic(t, steps, sharpness):  # fast start, slow finish
+    return math.log1p(sharpness * t) / math.log1p(sharpness)
+
+
+@register_pacing("step")
+def _step(t, steps, sharpness):  # `steps` equal plateaus, the last reached at t = 1
+    return math.floor(t * steps) / steps
+
+
+# ------------------------------------------------------------------------------------------ competence pacing
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import datasets
 
-from .release import CORPORA, LeanerDataError, fingerprint  # noqa: F401  (CORPORA: re-exported)
+from .release import (CORPORA, LEANER_EVAL, LEANER_GLUE, LEANER_INSTRUCT, LEANER_PRETRAIN,  # noqa: F401
+                      LeanerDataError, fingerprint)
 
 
 def builder_class(name: str):

@@ -22,11 +22,11 @@ def is_parallel_config(config: str) -> bool:
 
 def load_parallel(config: str, data_dir: str | os.PathLike) -> DatasetDict:
     """``leaner+original-10M-all`` etc. from a release copy: both variants, joined by ``hash``."""
-    from .corpora import load_leaner
+    from .corpora import LEANER_PRETRAIN, load_leaner
 
     rest = config[len(PREFIX):]
-    leaner = load_leaner("leaner-pretrain", f"leaner-{rest}", data_dir=data_dir)
-    original = load_leaner("leaner-pretrain", f"original-{rest}", data_dir=data_dir)
+    leaner = load_leaner(LEANER_PRETRAIN, f"leaner-{rest}", data_dir=data_dir)
+    original = load_leaner(LEANER_PRETRAIN, f"original-{rest}", data_dir=data_dir)
     out = {}
     for split in leaner:
         if split not in original:

@@ -25,8 +25,9 @@ from huggingface_hub import DatasetCard, DatasetCardData, HfApi
 from hf_leaner import __version__
 from hf_leaner.utils.tables import text_table
 
-from .corpora import builder_class, config_names, get_builder
+from .corpora import LEANER_GLUE, LEANER_PRETRAIN, builder_class, config_names, get_builder
 from hf_leaner.utils.errors import LeanerDataError, MissingSourceError, SourceWarning
+from hf_leaner.utils.io import write_atomic
 
 MANIFEST = "build_manifest.json"  # lives in the work folder, not in what is published
 CITATION = """\
@@ -85,7 +86,7 @@ def publish_corpus(name: str, output: str | Path, data_dir: str | Path | None = 
     work.mkdir(parents=True, exist_ok=True)
     manifest_path = work / MANIFEST
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
-    kwargs = {"on_corrupt": on_corrupt} if name == "leaner-pretrain" else {}
+    kwargs = {"on_corrupt": on_corrupt} if name == LEANER_PRETRAIN else {}
     results = []
     bars_were_on = datasets.is_progress_bar_enabled()
     if not progress:
@@ -156,9 +157,7 @@ def _install_config(staging: Path, target: Path, dataset_name: str) -> list[str]
 
 
 def _write_json_atomic(path: Path, obj) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(obj, indent=1))
-    tmp.replace(path)
+    write_atomic(path, json.dumps(obj, indent=1))
 
 
 def _split_of_file(name: str) -> str:
@@ -185,7 +184,7 @@ def write_card(name: str, folder: Path, manifest: dict) -> Path:
                 else "100K<n<1M" if total < 1e6 else "1M<n<10M")
     data = DatasetCardData(
         license="mit", language=["en"], pretty_name=f"LEANER-{name.split('-', 1)[1].title()}",
-        task_categories=["text-generation" if name != "leaner-glue" else "text-classification"],
+        task_categories=["text-generation" if name != LEANER_GLUE else "text-classification"],
         size_categories=[size_cat], tags=["tinyhelen", "leaner", "simplified-english", "tiny-language-models"],
         configs=configs_yaml, dataset_info=infos)
     table = ["| config | split | rows |", "|---|---|---|"]

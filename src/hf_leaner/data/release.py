@@ -34,7 +34,9 @@ GENRES = ("web", "book", "wiki", "textbook", "conversation", "code", "math")
 # The genres of natural prose the paper pretrains on; code and math are kept as their own configs.
 NATURAL_GENRES = ("web", "book", "wiki", "textbook", "conversation")
 SIZES = ("10M", "100M")
-CORPORA = ("leaner-pretrain", "leaner-glue", "leaner-eval", "leaner-instruct")  # the four published datasets
+# the four corpora: the one place their names are spelled (the builders in dataset_scripts/ are keyed by them)
+LEANER_PRETRAIN, LEANER_GLUE, LEANER_EVAL, LEANER_INSTRUCT = "leaner-pretrain", "leaner-glue", "leaner-eval", "leaner-instruct"
+CORPORA = (LEANER_PRETRAIN, LEANER_GLUE, LEANER_EVAL, LEANER_INSTRUCT)
 SPLITS = ("train", "validation", "test")
 VARIANTS = ("leaner", "original")
 # LEANER-Pretrain's config names, {variant}-{size}-{genre or "all"} (light to import: the CLI checks them)

@@ -1,8 +1,9 @@
 """Evaluation stage: LEANER-GLUE fine-tuning (``run_glue``), its metrics and report."""
 
-TASKS = ("cola", "sst2", "mrpc", "qqp", "stsb", "mnli", "qnli", "rte", "wnli")  # GLUE's nine, as LEANER-GLUE has them
-_LAZY = {"GlueArguments": "hf_leaner.evaluation.glue", "run_glue": "hf_leaner.evaluation.glue",
-         "PRESETS": "hf_leaner.evaluation.glue", "task_metrics": "hf_leaner.evaluation.glue_metrics",
+from hf_leaner.data.glue_tasks import TASKS  # GLUE's nine, from the task table (no torch)
+
+_LAZY = {"GlueArguments": "hf_leaner.evaluation.glue_config", "run_glue": "hf_leaner.evaluation.glue",
+         "PRESETS": "hf_leaner.evaluation.glue_config", "task_metrics": "hf_leaner.evaluation.glue_metrics",
          "average": "hf_leaner.evaluation.glue_metrics"}
 
 

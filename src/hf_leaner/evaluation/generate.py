@@ -108,7 +108,7 @@ def generate_answers(model_name: str, questions: list[Question], out_file: Path,
     import torch
     from tqdm.auto import tqdm
 
-    from hf_leaner.train.instruct import load_model_and_tokenizer
+    from hf_leaner.models.loading import load_model_and_tokenizer
 
     done = read_done(out_file)
     todo = [q for q in questions if q.id not in done]

@@ -19,9 +19,9 @@ from datasets import Dataset, DatasetDict
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedTokenizerBase
 
 import hf_leaner.models.mamba2_classifier  # noqa: F401  (registers the Mamba2 head with the Auto classes)
+from hf_leaner.data.release import LEANER_GLUE
+from hf_leaner.data.glue_tasks import GLUE_TASKS
 from hf_leaner.data.release import LeanerDataError, MissingSourceError
-from hf_leaner.evaluation import TASKS
-from hf_leaner.evaluation.glue_metrics import REGRESSION
 
 
 def resolve_data(data: str | Path | None) -> Path:
@@ -38,10 +38,10 @@ def load_task(task: str, data: str | Path | None) -> DatasetDict | None:
     """The task's splits (``None`` when the release copy has no file for it at all)."""
     from hf_leaner.data.corpora import load_leaner
 
-    if task not in TASKS:
-        raise LeanerDataError(f"--tasks: unknown task {task!r}; choose from {', '.join(TASKS)}")
+    if task not in GLUE_TASKS:
+        raise LeanerDataError(f"--tasks: unknown task {task!r}; choose from {', '.join(GLUE_TASKS)}")
     try:
-        return load_leaner("leaner-glue", task, data_dir=resolve_data(data))
+        return load_leaner(LEANER_GLUE, task, data_dir=resolve_data(data))
     except MissingSourceError:
         return None
 
@@ -88,7 +88,7 @@ def load_classifier(source: str, task: str, num_labels: int, tokenizer, from_scr
                     seed: int = 0) -> torch.nn.Module:
     """A sequence classifier on ``source``'s weights (or its config with random weights); the head is seeded."""
     config = AutoConfig.from_pretrained(source, num_labels=num_labels,
-                                        problem_type="regression" if task in REGRESSION else "single_label_classification")
+                                        problem_type="regression" if GLUE_TASKS[task].is_regression else "single_label_classification")
     config.pad_token_id = tokenizer.pad_token_id  # pooling finds the last non-pad token by it
     torch.manual_seed(seed)
     if from_scratch:

@@ -23,25 +23,17 @@ import numpy as np
 from scipy.stats import pearsonr, spearmanr
 from sklearn.metrics import accuracy_score, f1_score, matthews_corrcoef
 
-METRICS = {
-    "cola": ("matthews_correlation",),
-    "sst2": ("accuracy",),
-    "mrpc": ("f1", "accuracy"),
-    "qqp": ("f1", "accuracy"),
-    "stsb": ("pearson", "spearmanr"),
-    "mnli": ("accuracy",),
-    "qnli": ("accuracy",),
-    "rte": ("accuracy",),
-    "wnli": ("accuracy",),
-}
-REGRESSION = {"stsb"}
+from hf_leaner.data.glue_tasks import GLUE_TASKS
+
+METRICS = {t.name: t.metrics for t in GLUE_TASKS.values()}  # views of the task table
+REGRESSION = {t.name for t in GLUE_TASKS.values() if t.is_regression}
 AVERAGES = {
     "glue": "GLUE macro-average: mean over tasks of each task's score; a task's score is the mean of its metrics "
             "(MRPC/QQP: F1 and accuracy, STS-B: Pearson and Spearman, MNLI: matched and mismatched accuracy)",
     "babylm": "BabyLM 2025 average: mean over tasks of accuracy, except F1 for MRPC/QQP and Matthews correlation for "
               "CoLA (STS-B: Pearson); MNLI: matched and mismatched accuracy averaged",
 }
-BABYLM_METRIC = {"cola": "matthews_correlation", "mrpc": "f1", "qqp": "f1", "stsb": "pearson"}
+BABYLM_METRIC = {t.name: t.babylm_metric for t in GLUE_TASKS.values()}
 
 
 def _correlation(fn, p: np.ndarray, y: np.ndarray) -> float:
@@ -54,15 +46,15 @@ def _correlation(fn, p: np.ndarray, y: np.ndarray) -> float:
 
 def task_metrics(task: str, labels, predictions) -> dict[str, float]:
     """The task's GLUE metrics for gold ``labels`` and model ``predictions`` (class ids, or scores for STS-B)."""
-    if task not in METRICS:
-        raise ValueError(f"task {task!r}: choose one of {', '.join(METRICS)}")
+    if task not in GLUE_TASKS:
+        raise ValueError(f"task {task!r}: choose one of {', '.join(GLUE_TASKS)}")
     y, p = np.asarray(labels), np.asarray(predictions)
     if len(y) != len(p) or len(y) == 0:
         raise ValueError(f"{task}: {len(y)} labels for {len(p)} predictions")
     out = {}
     with warnings.catch_warnings():  # one class in a tiny split: sklearn warns, the value is still GLUE's
         warnings.simplefilter("ignore")
-        for name in METRICS[task]:
+        for name in GLUE_TASKS[task].metrics:
             out[name] = _metric(name, y, p)
     return out
 
@@ -86,9 +78,9 @@ def task_score(task: str, metrics_by_split: dict[str, dict], split: str, kind: s
         if m is None:
             continue
         if kind == "glue":
-            scores.append(float(np.mean([m[k] for k in METRICS[task]])))
+            scores.append(float(np.mean([m[k] for k in GLUE_TASKS[task].metrics])))
         else:
-            scores.append(m[BABYLM_METRIC.get(task, "accuracy")])
+            scores.append(m[GLUE_TASKS[task].babylm_metric])
     return float(np.mean(scores)) if scores else None
 
 

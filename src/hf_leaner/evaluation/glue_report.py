@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hf_leaner.evaluation.glue_config import cell_path
 from hf_leaner.evaluation.glue_metrics import AVERAGES, METRICS, average, task_score
 from hf_leaner.utils.tables import text_table
 
@@ -27,8 +28,6 @@ def _mean_std(values: list[float]) -> dict:
 
 
 def _load_cells(args, task: str) -> dict:
-    from hf_leaner.evaluation.glue import cell_path
-
     cells = {}
     for lr in args.learning_rates:
         for seed in args.seeds:

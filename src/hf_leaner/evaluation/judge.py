@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hf_leaner.utils.errors import LeanerDataError
+from hf_leaner.utils.io import write_atomic
 from hf_leaner.data.release import iter_records
 
 CRITERIA = ("grammar", "coherence", "specificity")
@@ -201,9 +202,7 @@ def run_judge(client, answer_files: list[str | Path], output_dir: str | Path, *,
             lines.append(combine(q, pair, results[2 * k: 2 * k + 2]))
         log(f"judge: {len(lines)}/{len(questions)} questions ({client.stats['requests']} requests, "
             f"{client.stats['cache_hits']} from the cache)")
-    tmp = out / "judgements.jsonl.tmp"
-    tmp.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
-    tmp.replace(out / "judgements.jsonl")
+    write_atomic(out / "judgements.jsonl", [json.dumps(x, ensure_ascii=False) for x in lines])
     subsets = sorted({x["subset"] for x in lines})
     results = {"models": models, "judge": {"model": client.model, "seed": seed, "max_tokens": max_tokens},
                "rule": "both orders parse: mean of the two; one parses: that one; none: failure (no score)",

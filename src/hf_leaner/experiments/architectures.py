@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from hf_leaner.curriculum.trainer import CurriculumConfig
+from hf_leaner.data.glue_tasks import DEFAULT_TASKS
 from hf_leaner.evaluation.glue import GlueArguments, run_glue
 from hf_leaner.experiments.architectures_config import ArchitecturesArguments
 from hf_leaner.models import OBJECTIVE
@@ -55,8 +56,7 @@ def run_architectures(a: ArchitecturesArguments, progress=print) -> dict:
     size_genre = a.data_config.split("-", 1)[1]
     base = PretrainArguments(data=a.data)
     corpora = {v: load_corpus(replace(base, data_config=f"{v}-{size_genre}")) for v in ("leaner", "original")}
-    tasks = a.glue_tasks or [t for t in ("cola", "sst2", "mrpc", "qqp", "stsb", "mnli", "qnli", "rte")
-                             if (d := load_task(t, a.data)) is not None and "train" in d]
+    tasks = a.glue_tasks or [t for t in DEFAULT_TASKS if (d := load_task(t, a.data)) is not None and "train" in d]
     rows = {}
     for arch in a.families:
         tok_dir = out / arch / "tokenizer"

@@ -15,47 +15,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from pathlib import Path
 
 import numpy as np
 
+from ..data.glue_tasks import GLUE_TASKS
 from ..data.release import iter_records
+from ..utils.io import write_atomic
 
-# GLUE tasks: text fields, label names (None: STS-B's 0-5 similarity score)
-TASKS = {
-    "cola": (("sentence",), ("unacceptable", "acceptable")),
-    "sst2": (("sentence",), ("negative", "positive")),
-    "mrpc": (("sentence1", "sentence2"), ("different", "same")),
-    "qqp": (("question1", "question2"), ("different", "same")),
-    "stsb": (("sentence1", "sentence2"), None),
-    "mnli": (("premise", "hypothesis"), ("entailment", "neutral", "contradiction")),
-    "qnli": (("question", "sentence"), ("entailment", "not_entailment")),
-    "rte": (("sentence1", "sentence2"), ("entailment", "not_entailment")),
-    "wnli": (("sentence1", "sentence2"), ("not_entailment", "entailment")),
-}
-JUDGE_QUESTIONS = {
-    "cola": "Is this sentence grammatical English?",
-    "sst2": "Is the feeling of this movie review negative or positive?",
-    "mrpc": "Do the two sentences say the same thing?",
-    "qqp": "Do the two questions ask the same thing?",
-    "stsb": "How similar are the two sentences in meaning, from 0 (not at all) to 5 (the same)?",
-    "mnli": "Does the first text make the second true (entailment), leave it open (neutral), or make it false "
-            "(contradiction)?",
-    "qnli": "Does the sentence answer the question (entailment) or not (not_entailment)?",
-    "rte": "Does the first text make the second true (entailment) or not (not_entailment)?",
-    "wnli": "Does the first text make the second true (entailment) or not (not_entailment)?",
-}
 REWRITE_PROMPT = ("Rewrite the text below in plain, simple English that a young child knows: short common words, "
                   "the same meaning, nothing added. Reply with the rewritten text only.\n\nText: {text}")
 
 
 def task_of(path: Path) -> str:
     task = path.name.split("_")[0].lower()
-    if task not in TASKS:
+    if task not in GLUE_TASKS:
         raise ValueError(f"{path}: cannot tell the GLUE task from the file name (expected one of "
-                         f"{', '.join(TASKS)} before '_'); name the file like sst2_validation.jsonl")
+                         f"{', '.join(GLUE_TASKS)} before '_'); name the file like sst2_validation.jsonl")
     return task
 
 
@@ -70,16 +47,17 @@ def clean_reply(text: str | None) -> str:
 
 
 def judge_messages(task: str, fields: dict) -> list[dict]:
-    _, names = TASKS[task]
+    """The judge's question about one example; its answer words are the task's GLUE label names."""
+    t = GLUE_TASKS[task]
     body = "\n".join(f"{k}: {v}" for k, v in fields.items())
-    options = "a number from 0 to 5" if names is None else " or ".join(names)
-    return [{"role": "user", "content": f"{JUDGE_QUESTIONS[task]}\n\n{body}\n\nAnswer with {options} only."}]
+    options = "a number from 0 to 5" if t.is_regression else " or ".join(t.label_names)
+    return [{"role": "user", "content": f"{t.judge_question}\n\n{body}\n\nAnswer with {options} only."}]
 
 
 def parse_label(task: str, reply: str | None):
     """The judge's label index (STS-B: its score), or None when the reply names none."""
     text = (reply or "").lower()
-    names = TASKS[task][1]
+    names = GLUE_TASKS[task].label_names
     if names is None:
         m = re.search(r"\d+(?:\.\d+)?", text)
         return min(5.0, float(m[0])) if m else None
@@ -91,10 +69,7 @@ def parse_label(task: str, reply: str | None):
 
 
 def _write_jsonl(path: Path, rows) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    os.replace(tmp, path)
+    write_atomic(path, [json.dumps(r, ensure_ascii=False) for r in rows])
 
 
 def make_glue(files: list[str], client, output_dir, max_examples: int | None = None, params: dict | None = None) -> dict:
@@ -106,7 +81,7 @@ def make_glue(files: list[str], client, output_dir, max_examples: int | None = N
     for file in files:
         path = Path(file)
         task = task_of(path)
-        fields, names = TASKS[task]
+        fields, names = GLUE_TASKS[task].text_fields, GLUE_TASKS[task].label_names
         records = [(n, r) for n, r in iter_records(path)][:max_examples]
         for n, r in records:
             missing = [f for f in (*fields, "label") if f not in r]

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..utils.errors import LeanerDataError
+from ..utils.io import write_atomic
 from ..data.release import iter_records
 from .benchmarks_io import load_segments
 from .ngram_index import NGramIndex
@@ -74,13 +75,6 @@ def settings_fingerprint(index: NGramIndex, inputs: list[str], text_column: str,
                        "segments": seg_digest.hexdigest(), "inputs": [str(Path(p).resolve()) for p in inputs],
                        "text_column": text_column, "shard_size": shard_size}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def _write_atomic(path: Path, lines: list[str]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.writelines(lines)
-    os.replace(tmp, path)
 
 
 def _shard_name(file_no: int, path: str, shard_no: int) -> str:
@@ -143,9 +137,9 @@ def decontaminate(inputs: list[str], index: NGramIndex, output_dir: str | os.Pat
             resumed += 1
         else:
             kept, removed, res = process_shard(index, batch, text_column)
-            _write_atomic(shards / f"{name}.kept.jsonl", kept)
-            _write_atomic(shards / f"{name}.removed.jsonl", removed)
-            _write_atomic(done, [json.dumps(asdict(res))])
+            write_atomic(shards / f"{name}.kept.jsonl", kept)
+            write_atomic(shards / f"{name}.removed.jsonl", removed)
+            write_atomic(done, json.dumps(asdict(res)))
             log(f"decontaminate: {name}: {res.documents} documents, {res.removed} removed")
         totals.documents += res.documents
         totals.removed += res.removed

@@ -11,13 +11,13 @@ L2-normalised, as sentence-transformers computes them for this model.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
 from ..data.release import iter_records
 from ..data.embeddings import embed
+from ..utils.io import write_atomic
 from .decontaminate import document_text
 
 
@@ -76,13 +76,9 @@ def diversity_sample(inputs: list[str], output_dir, n_samples: int, clusters: in
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name, want in (("sampled", True), ("dropped", False)):
-        tmp = out / f"{name}.jsonl.tmp"
-        with tmp.open("w", encoding="utf-8") as fh:
-            for rec, lab, c in zip(records, labels, chosen):
-                if c == want:
-                    fh.write(json.dumps({**rec, "cluster": int(lab)} if isinstance(rec, dict) else rec,
-                                        ensure_ascii=False) + "\n")
-        os.replace(tmp, out / f"{name}.jsonl")
+        write_atomic(out / f"{name}.jsonl", [json.dumps({**rec, "cluster": int(lab)} if isinstance(rec, dict) else rec,
+                                                        ensure_ascii=False)
+                                             for rec, lab, c in zip(records, labels, chosen) if c == want])
     k = int(labels.max()) + 1
     before, after = np.bincount(labels, minlength=k), np.bincount(labels[picked], minlength=k)
     report = {"inputs": [str(p) for p in inputs], "documents": len(records), "n_samples": n_samples,

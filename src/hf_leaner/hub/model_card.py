@@ -8,16 +8,29 @@ from pathlib import Path
 
 from huggingface_hub import EvalResult, HfApi, ModelCard, ModelCardData
 
-from hf_leaner.models import OBJECTIVE
-
 from .upload import check_no_tokens, upload_folder
 
 PUSH_IGNORE = ["checkpoint-*/**", "runs/**", "*.pt", "*.pth"]  # resumable state stays local
 TEMPLATE = resources.files("hf_leaner.model_cards") / "tiny_lm.md"  # model_cards/ at the repo's top level
 
 
-def write_model_card(output_dir: str | Path, repo_id: str) -> Path:
-    """README.md for a folder written by ``hf-leaner pretrain`` (uses its hf_leaner_summary.json)."""
+def objective_of(config: dict) -> str:
+    """The pretraining objective of a saved model (``clm``/``mlm``/``plm``), read from its class in config.json:
+    the hub room sits below ``models`` and learns what it needs from the files it pushes."""
+    name = (config.get("architectures") or [""])[0]
+    if name.endswith("ForCausalLM"):
+        return "clm"
+    if name.endswith("ForMaskedLM"):
+        return "mlm"
+    if name.endswith("LMHeadModel") and name.startswith("XLNet"):
+        return "plm"
+    raise ValueError(f"config.json: cannot tell the objective of a {name or 'model with no architectures'}; "
+                     "pass objective= (clm, mlm or plm)")
+
+
+def write_model_card(output_dir: str | Path, repo_id: str, objective: str | None = None) -> Path:
+    """README.md for a folder written by ``hf-leaner pretrain`` (uses its hf_leaner_summary.json); ``objective``
+    defaults to the one its config.json implies."""
     out = Path(output_dir)
     summary_path = out / "hf_leaner_summary.json"
     if not summary_path.is_file():
@@ -25,6 +38,7 @@ def write_model_card(output_dir: str | Path, repo_id: str) -> Path:
     summary = json.loads(summary_path.read_text())
     pargs = json.loads((out / "pretrain_args.json").read_text()) if (out / "pretrain_args.json").is_file() else {}
     config = json.loads((out / "config.json").read_text())
+    objective = objective or objective_of(config)
     history = summary.get("curriculum") or []
     scorer_fraction = f"{len(history)} stage(s), data in use at the end: {history[-1]['fraction']:.0%}" if history else "none"
     # "eval_<genre>_loss" per genre, "eval_loss" for their mean (or the only eval set)
@@ -33,7 +47,7 @@ def write_model_card(output_dir: str | Path, repo_id: str) -> Path:
     table = "\n".join(["| validation set | loss | perplexity |", "|---|---|---|"] +
                       [f"| {name} | {v:.4f} | {min(2.718281828 ** v, 1e9):.2f} |" for name, v in sorted(evals.items())])
     body = TEMPLATE.read_text().format(
-        model_name=repo_id.split("/")[-1], repo_id=repo_id, arch=summary["arch"], objective=OBJECTIVE[summary["arch"]].upper(),
+        model_name=repo_id.split("/")[-1], repo_id=repo_id, arch=summary["arch"], objective=objective.upper(),
         non_embedding_parameters=summary["non_embedding_parameters"], data=_public_name(pargs.get("data", "?")),
         data_config=pargs.get("data_config", "?"), steps=summary["steps"], tokens_seen=summary["tokens_seen"],
         block_size=pargs.get("block_size", "?"), vocab_size=config.get("vocab_size", 0), curriculum=scorer_fraction,
@@ -46,7 +60,7 @@ def write_model_card(output_dir: str | Path, repo_id: str) -> Path:
                           metric_value=round(v, 4)) for name, v in sorted(evals.items())]
     data = ModelCardData(library_name="transformers", license="mit", language=["en"], model_name=repo_id.split("/")[-1],
                          tags=["tinyhelen", "leaner", "tiny-language-model", summary["arch"]], eval_results=results,
-                         pipeline_tag="text-generation" if OBJECTIVE[summary["arch"]] == "clm" else "fill-mask")
+                         pipeline_tag="text-generation" if objective == "clm" else "fill-mask")
     card = ModelCard.from_template(data, template_str="---\n{{ card_data }}\n---\n" + body)
     path = out / "README.md"
     card.save(str(path))
@@ -60,7 +74,8 @@ def _public_name(data: str) -> str:
         else data
 
 
-def push_model(output_dir: str | Path, repo_id: str, private: bool | None = None, token: str | None = None) -> str:
+def push_model(output_dir: str | Path, repo_id: str, private: bool | None = None, token: str | None = None,
+               objective: str | None = None) -> str:
     """Push a trained model folder (weights, config, tokenizer, card, loss curve) to a Hub model repo; a GLUE
     classifier saved by ``eval-glue --save_models`` gets a card with its task's results."""
     if (Path(output_dir) / "hf_leaner_glue.json").is_file():
@@ -68,7 +83,7 @@ def push_model(output_dir: str | Path, repo_id: str, private: bool | None = None
 
         write_classifier_card(output_dir, repo_id)
     else:
-        write_model_card(output_dir, repo_id)
+        write_model_card(output_dir, repo_id, objective)
     api = HfApi(token=token)
     check_no_tokens(output_dir, PUSH_IGNORE, token=api.token)  # before the repo is even created
     api.create_repo(repo_id, private=private, exist_ok=True)

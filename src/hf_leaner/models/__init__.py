@@ -9,6 +9,7 @@ _LAZY = {
     **dict.fromkeys(("build_model", "count_parameters", "make_config", "model_class", "paper_config"), ".build"),
     **dict.fromkeys(("compare_tokenizers", "load_tokenizer", "train_tokenizer"), ".tokenizer"),
     "Mamba2ForSequenceClassification": ".mamba2_classifier",
+    "load_model_and_tokenizer": ".loading",
 }
 
 

@@ -69,7 +69,9 @@ def model_class(arch: str):
 def build_model(config: PretrainedConfig, seed: int | None = None) -> torch.nn.Module:
     if seed is not None:
         torch.manual_seed(seed)
-    arch = {"llama": "llama", "bert": "bert", "xlnet": "xlnet", "mamba2": "mamba2"}[config.model_type]
+    if config.model_type not in ARCHITECTURES:
+        raise KeyError(config.model_type)
+    arch = config.model_type
     cls = model_class(arch)
     return cls(config) if cls is XLNetLMHeadModel else cls.from_config(config)
 

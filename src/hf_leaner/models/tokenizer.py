@@ -19,7 +19,9 @@ from typing import Iterable
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import PreTrainedTokenizerFast
 
-FAMILY_OF_ARCH = {"llama": "clm", "mamba2": "clm", "bert": "mlm", "xlnet": "plm"}
+from .presets import OBJECTIVE
+
+FAMILY_OF_ARCH = OBJECTIVE  # architecture -> its family (objective), from the presets
 SPECIAL_TOKENS = {
     "clm": {"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>",
             "unk_token": "<unk>"},

@@ -5,6 +5,9 @@ remote fault (a failed chunk comes back with ``error`` set).
 * ``openai``: any OpenAI-compatible endpoint through :class:`hf_leaner.llm.LLMClient` (async, bounded
   concurrency, retries with backoff, disk cache);
 * ``transformers``: a local causal LM folder, batched ``generate`` with its chat template.
+
+``BACKENDS`` is the registry (name -> class, with a one-line ``description``): a command line reads its choices
+and help from it, and :func:`make_backend` builds from it. Add one with ``@register_backend("name", "what it is")``.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class RewriteResult:
 
 class RewriteBackend:
     name = "backend"
+    description = ""
     retries_help = False  # whether asking again can give a different answer (an LLM: yes)
 
     def rewrite(self, requests: list[RewriteRequest]) -> list[RewriteResult]:
@@ -46,10 +50,26 @@ class RewriteBackend:
         return self.name
 
 
-class LexicalBackend(RewriteBackend):
-    name = "lexical"
+BACKENDS: dict[str, type[RewriteBackend]] = {}
 
-    def __init__(self):
+
+def register_backend(name: str, description: str):
+    """Class decorator: the backend is built by ``make_backend(name, **kwargs)`` and listed in ``BACKENDS``."""
+    def wrap(cls):
+        cls.name, cls.description = name, description
+        BACKENDS[name] = cls
+        return cls
+    return wrap
+
+
+def backends_help() -> str:
+    """One line per registered backend, ``name: description`` (for a command's ``--help``)."""
+    return "; ".join(f"{name}: {cls.description}" for name, cls in BACKENDS.items())
+
+
+@register_backend("lexical", "the offline word-level simplifier, no model")
+class LexicalBackend(RewriteBackend):
+    def __init__(self, **_settings):  # no settings; an LLM backend's (model, URL) are ignored, as before
         from .lexical import LexicalSimplifier
 
         self.simplifier = LexicalSimplifier()
@@ -104,10 +124,10 @@ class LLMBackend(RewriteBackend):
         return RewriteResult(text, None) if text else RewriteResult(None, "unparseable answer: nothing left after the rules")
 
 
+@register_backend("openai", "any OpenAI-compatible endpoint (a URL and a model name)")
 class OpenAIBackend(LLMBackend):
     """Chunks go out concurrently (``max_concurrency`` requests at a time); faults retried by the client."""
 
-    name = "openai"
 
     def __init__(self, base_url: str, model: str, max_concurrency: int = 4, max_tokens: int = 512,
                  temperature: float = 0.0, max_retries: int = 5, timeout_s: float = 120.0, cache_dir=None,
@@ -134,10 +154,10 @@ class OpenAIBackend(LLMBackend):
         return f"openai ({self.model})"
 
 
+@register_backend("transformers", "a local causal LM folder, generating with its chat template")
 class TransformersBackend(LLMBackend):
     """A local chat model folder (for instance the one :func:`hf_leaner.llm.ensure_local_model` makes)."""
 
-    name = "transformers"
 
     def __init__(self, model_path: str, batch_size: int = 4, max_new_tokens: int = 512, prompt_style: str = "full"):
         import torch
@@ -173,14 +193,8 @@ class TransformersBackend(LLMBackend):
         return f"transformers ({self.model_path})"
 
 
-BACKENDS = ("lexical", "openai", "transformers")
-
-
 def make_backend(name: str, **kwargs) -> RewriteBackend:
-    if name == "lexical":
-        return LexicalBackend()
-    if name == "openai":
-        return OpenAIBackend(**kwargs)
-    if name == "transformers":
-        return TransformersBackend(**kwargs)
-    raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    """The registered backend ``name``, built with ``kwargs`` (the lexical one ignores them)."""
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    return BACKENDS[name](**kwargs)

@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from hf_leaner.data.text_units import COMMON_WORDS, common_english_words
+from hf_leaner.utils.io import write_atomic
 
 LEXICON_VERSION = 2
 POS_NAMES = {"n": "NOUN", "v": "VERB", "a": "ADJ", "s": "ADJ", "r": "ADV"}
@@ -113,7 +114,5 @@ def load_lexicon() -> dict:
         with open(folder / ".lexicon.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not path.exists():
-                tmp = path.with_suffix(f".tmp{os.getpid()}")
-                tmp.write_text(json.dumps(build_lexicon()))
-                os.replace(tmp, path)
+                write_atomic(path, json.dumps(build_lexicon()))
     return json.loads(path.read_text())

@@ -30,7 +30,7 @@ class SimplifyConfig:
     split: str = "validation"
     genres: tuple[str, ...] = GENRES
     limit: int | None = None            # first N documents per genre
-    backend: str = "lexical"            # lexical | openai | transformers
+    backend: str = "lexical"            # a name in simplify.backends.BACKENDS: lexical | openai | transformers
     backend_kwargs: dict = field(default_factory=dict)  # openai: base_url, model, max_concurrency, cache_dir...
     workers: int = 1
     tasks: int | None = None            # datatrove tasks (default: one per worker)

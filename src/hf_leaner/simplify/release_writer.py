@@ -9,9 +9,10 @@ written to a temporary name and renamed, so a kill here leaves the previous comp
 from __future__ import annotations
 
 import json
-import os
 from collections import defaultdict
 from pathlib import Path
+
+from hf_leaner.utils.io import write_atomic
 
 
 def _read_results(results_dir: Path) -> list[dict]:
@@ -23,13 +24,6 @@ def _read_results(results_dir: Path) -> list[dict]:
             except json.JSONDecodeError:
                 continue  # a line torn by a kill; its document is done again on the rerun
     return rows
-
-
-def _write_atomic(path: Path, lines: list[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def write_release(out_dir: str | Path, results_dir: str | Path) -> dict:
@@ -49,6 +43,6 @@ def write_release(out_dir: str | Path, results_dir: str | Path) -> dict:
             failed.append(json.dumps({"id": r["id"], "hash": r["hash"], "genre": r["genre"], "reason": r["reason"]},
                                      ensure_ascii=False))
     for (folder, split, genre, shard), lines in kept.items():
-        _write_atomic(out_dir / "data" / "leaner" / folder / split / f"{genre}{shard:04d}.jsonl", lines)
-    _write_atomic(out_dir / "failures.jsonl", failed)
+        write_atomic(out_dir / "data" / "leaner" / folder / split / f"{genre}{shard:04d}.jsonl", lines)
+    write_atomic(out_dir / "failures.jsonl", failed)
     return {g: dict(c) for g, c in counts.items()}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from hf_leaner.data.instructions import load_instruction_records, prompt_completion_rows, render_text
 from hf_leaner.train.instruct_config import InstructArguments  # noqa: F401  (its home before)
+from hf_leaner.models.loading import load_model_and_tokenizer  # noqa: F401  (moved to models/; its old home)
 
 CAUSAL_TYPES = ("llama", "mamba2", "gpt2", "qwen2", "mistral", "smollm3", "phi3", "gemma", "gemma2", "gemma3_text")
 
@@ -29,24 +30,6 @@ def resolve_source(data: str) -> str:
     if data == "sample-original":  # our alpaca-shaped twin of the sample's instructions
         return str(SAMPLE_DIR / "original_instruct" / "alpaca_sample.jsonl")
     return data
-
-
-def load_model_and_tokenizer(name: str):
-    from transformers import AutoConfig, AutoModelForCausalLM
-
-    from hf_leaner.models.tokenizer import load_tokenizer
-
-    config = AutoConfig.from_pretrained(name)
-    if config.model_type in ("bert", "xlnet", "roberta", "deberta-v2"):
-        raise ValueError(f"{name}: a {config.model_type} model does not generate left to right; instruction tuning "
-                         "takes a causal LM (llama, mamba2, ... from `hf-leaner pretrain --arch llama`)")
-    model = AutoModelForCausalLM.from_pretrained(name)
-    tokenizer = load_tokenizer(name)
-    if tokenizer.eos_token is None:
-        raise ValueError(f"{name}: its tokenizer has no EOS token; the tuned model could not learn to stop")
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return model, tokenizer
 
 
 def sft_config(a: InstructArguments, n_train: int, curriculum: bool):
