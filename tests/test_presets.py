@@ -2,16 +2,15 @@
 
 import json
 
-from transformers import HfArgumentParser
 
 from hf_leaner.cli import main
-from hf_leaner.cli.train import pretrain_argv
+from hf_leaner.cli.train import pretrain_argv, pretrain_parser
 from hf_leaner.curriculum import CurriculumConfig
 from hf_leaner.train.pretrain import PretrainArguments
 
 
 def parse(argv):
-    return HfArgumentParser((PretrainArguments, CurriculumConfig)).parse_args_into_dataclasses(args=pretrain_argv(argv))
+    return pretrain_parser().parse_args_into_dataclasses(args=pretrain_argv(argv), look_for_args_file=False)
 
 
 def test_tinyhelen_preset_is_the_papers_run(shared_dir):

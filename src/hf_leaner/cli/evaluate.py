@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from hf_leaner.evaluation.glue_config import GlueArguments
 from hf_leaner.llm.connect import EndpointArguments
 from hf_leaner.utils.args import (arg, existing_file, folder_or_hub_id, nonnegative_float, nonnegative_int,
                                   positive_float, positive_int, repo_id, writable_output)
@@ -127,3 +128,25 @@ COMMANDS = [
     Command("judge", "judge generated answers with an LLM over any OpenAI-compatible endpoint",
             (JudgeArguments, EndpointArguments), run_judge),
 ]
+
+
+# ------------------------------------------------------------------------------------------------ eval-glue
+
+
+def run_eval_glue(args: GlueArguments, progress: bool) -> int:
+    from hf_leaner.evaluation.glue import run_glue
+    from hf_leaner.evaluation.glue_report import format_results
+    from hf_leaner.utils.logging import quiet_libraries
+
+    quiet_libraries()
+    results = run_glue(args)
+    print()
+    print(format_results(results))
+    for task, why in results["missing_train"].items():
+        print(f"not fine-tuned: {task}: {why}")
+    print(f"results: {Path(args.output_dir) / 'results.json'}; predictions: {Path(args.output_dir) / 'predictions'}")
+    return 0
+
+
+COMMANDS.append(Command("eval-glue", "fine-tune and score a model on LEANER-GLUE (grid of learning rates x seeds)",
+                        (GlueArguments,), run_eval_glue))

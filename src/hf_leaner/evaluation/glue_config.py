@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hf_leaner.data.glue_tasks import DEFAULT_TASKS, GLUE_TASKS
-from hf_leaner.utils.args import arg
+from hf_leaner.utils.args import (arg, at_least, csv_list, nonnegative_float, positive_float, positive_int,
+                                  writable_output)
 from hf_leaner.utils.errors import LeanerDataError
 
 # The two published recipes, restated as settings (facts from the TinyHelen scripts and the BabyLM 2025 pipeline).
@@ -42,32 +43,44 @@ class GlueArguments:
     """
 
     # model and data
-    model: str | None = arg(None, help="pretrain output folder or Hub id")
-    from_scratch: bool = arg(False, help="same config and tokenizer, random weights")
-    data: str = arg("sample", help="a TinyHelen release copy (default: the embedded sample)")
-    tasks: list[str] = arg(default_factory=lambda: list(DEFAULT_TASKS),
-                           help=f"GLUE tasks, from {', '.join(GLUE_TASKS)} (default: all but wnli)")
-    output_dir: str = arg("outputs/eval-glue", help="where the cells, results.json and results.md go")
+    model: str | None = arg(None, help="a folder written by `hf-leaner pretrain`, or a Hub id", positional=True,
+                            nargs="?")
+    from_scratch: bool = arg(False, help="the same config and tokenizer with random weights (CONFIG: a model folder or "
+                             "Hub id; bare flag: MODEL's)", value=str, metavar="CONFIG")
+    data: str = arg("sample", help="a TinyHelen release copy (default: the embedded sample)", aliases=("--data_dir",))
+    tasks: list[str] = arg(default_factory=lambda: list(DEFAULT_TASKS), value=csv_list(str, GLUE_TASKS, "GLUE task"),
+                           nargs=None, help=f"comma-separated, from {','.join(GLUE_TASKS)} (default: all but wnli)")
+    output_dir: str = arg("outputs/eval-glue", help="where the cells, results.json and results.md go",
+                          aliases=("--output",), value=writable_output)
     # grid and recipe
-    preset: str = arg("cpu", help=f"one of {', '.join(PRESETS)}", choices=tuple(PRESETS))
-    learning_rates: list[float] | None = arg(None, help="learning rates of the grid (default: the preset's)")
-    seeds: list[int] | None = arg(None, help="seeds of the grid (default: the preset's)")
-    num_train_epochs: float | None = arg(None, help="every task (default: the preset's per task)")
-    batch_size: int | None = arg(None, help="train batch size (default: the preset's)")
-    max_length: int | None = arg(None, help="tokens per example, truncated beyond (default: the preset's)")
+    preset: str = arg("cpu", help="recipe defaults: cpu (LR 1e-3, 1 seed, 3 epochs, batch 32, length 128), tinyhelen "
+                      "(the paper's scripts), babylm (the BabyLM 2025 pipeline)", choices=tuple(PRESETS))
+    learning_rates: list[float] | None = arg(None, help="learning rates of the grid, comma-separated (default: the "
+                                             "preset's)", value=csv_list(positive_float), nargs=None)
+    seeds: list[int] | None = arg(None, help="seeds of the grid, comma-separated (default: the preset's)",
+                                  value=csv_list(int), nargs=None)
+    num_train_epochs: float | None = arg(None, help="every task (default: the preset's per task)", value=positive_float)
+    batch_size: int | None = arg(None, help="train batch size (default: the preset's)", value=positive_int)
+    max_length: int | None = arg(None, help="tokens per example, truncated beyond (default: the preset's)",
+                                 value=at_least(8, "tokens per example"))
     warmup_ratio: float | None = arg(None, help="warmup (default: the preset's)")
     lr_scheduler_type: str | None = arg(None, help="learning-rate schedule (default: the preset's)")
     weight_decay: float | None = arg(None, help="weight decay (default: the preset's)")
-    max_train_examples: int | None = arg(None, help="subsample each train split to this")
+    max_train_examples: int | None = arg(None, help="subsample each train split to this", value=positive_int)
     average: str = arg("glue", help="glue or babylm (the preset may set it)", choices=AVERAGE_KINDS)
     save_models: bool = arg(False, help="keep each fine-tuned model under OUT/models/")
     progress: bool | None = arg(None, help="a bar (TTY) or a line per cell; None: decide")
 
     def __post_init__(self):
+        if isinstance(self.from_scratch, str):  # --from_scratch CONFIG: that model's config, random weights
+            if self.model:
+                raise LeanerDataError(f"give MODEL ({self.model}) or --from_scratch CONFIG ({self.from_scratch}), "
+                                      "not both")
+            self.model, self.from_scratch = self.from_scratch, True
         if self.preset not in PRESETS:
             raise LeanerDataError(f"--preset {self.preset!r}: choose one of {', '.join(PRESETS)}")
         if not self.model:
-            raise LeanerDataError("give MODEL (a pretrain folder or Hub id) or --from-scratch CONFIG")
+            raise LeanerDataError("eval-glue needs MODEL (a pretrain output folder or Hub id) or --from_scratch CONFIG")
         bad = [t for t in self.tasks if t not in GLUE_TASKS]
         if bad:
             raise LeanerDataError(f"--tasks: unknown {', '.join(bad)}; choose from {', '.join(GLUE_TASKS)}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from hf_leaner.evaluation import TASKS
 from hf_leaner.models.presets import ARCHITECTURES
 from hf_leaner.utils import args as checks
+from hf_leaner.data.sources import check_data_source
 from hf_leaner.utils.args import arg, csv_list
 
 GLUE_PRESETS = ("cpu", "tinyhelen", "babylm")  # evaluation.glue.PRESETS' names, read without importing torch
@@ -52,3 +53,4 @@ class ArchitecturesArguments:
 
     def __post_init__(self):
         self.families = list(self.families)
+        check_data_source(self.data, self.data_config)

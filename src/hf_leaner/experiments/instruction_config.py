@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from hf_leaner.models.presets import ARCHITECTURES
 from hf_leaner.utils import args as checks
 from hf_leaner.utils.args import arg, csv_list
+from hf_leaner.data.sources import check_data_source
 from hf_leaner.utils.errors import UsageError
 
 # --scale paper: 14M models, the 100M corpus, long runs, every question, 3 seeds (these fields are replaced)
@@ -65,3 +66,4 @@ class InstructionExperimentArguments:
             for name, value in PAPER_SCALE.items():
                 setattr(self, name, value)
         self.seeds = list(self.seeds) if self.seeds else [self.seed]
+        check_data_source(self.data, f"leaner-{self.corpus_size}-all")

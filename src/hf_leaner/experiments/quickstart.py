@@ -108,7 +108,7 @@ def pretraining_stage(args: QuickstartArguments, data_dir, out: Path, progress: 
                            strategies=("baseline", args.curriculum), schedules=(QUICKSTART_SCHEDULE,),
                            seeds=tuple(args.seeds), learning_rates=(4e-3,), budget=budget, arch=args.arch,
                            model_size=args.model_size, block_size=args.block_size, batch_size=8,
-                           vocab_size=args.vocab_size, evals=10, progress=progress,
+                           vocab_size=args.vocab_size, evals=min(10, args.steps), progress=progress,
                            save_models=not args.skip_instruct)  # the instruction stage tunes one
     summary = run_study(study)
     print()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from hf_leaner.models.presets import ARCHITECTURES
 from hf_leaner.train.presets import PRESETS
-from hf_leaner.utils.args import arg
+from hf_leaner.utils.args import arg, choice_list, model_size
 
 
 @dataclass
@@ -24,8 +24,10 @@ class PretrainArguments:
                       "cosine), tinyhelen (the paper's run: LLaMA-1M, 512x1024 tokens/step, 2,500 steps, LR 1e-2), "
                       "none (transformers' defaults)")
     # model
-    arch: str = arg("llama", choices=ARCHITECTURES, help=f"model family: {', '.join(ARCHITECTURES)}")
-    size: str = arg("1M", aliases=("--model_size",), help="non-embedding parameters (1M, 14M, ...) or 'paper'")
+    arch: str = arg("llama", value=choice_list(ARCHITECTURES, "model family"),
+                    help=f"model family: {', '.join(ARCHITECTURES)}")
+    size: str = arg("1M", aliases=("--model_size",), value=model_size,
+                    help="non-embedding parameters (1M, 14M, ...) or 'paper'")
     # data
     data: str = arg("sample", aliases=("--data_dir",), help="'sample' (embedded), a release copy folder, a published "
                     "corpus folder, or any datasets path / Hub id with a text column")

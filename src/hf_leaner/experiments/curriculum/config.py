@@ -13,6 +13,7 @@ from hf_leaner.experiments.strategies import DEFAULT_STRATEGIES, SCHEDULES, STRA
 from hf_leaner.models.presets import ARCHITECTURES
 from hf_leaner.utils import args as checks
 from hf_leaner.utils.args import arg, csv_list
+from hf_leaner.data.sources import check_data_source
 from hf_leaner.utils.errors import UsageError
 
 
@@ -53,7 +54,8 @@ class StudyArguments:
                                      help="LR families, decay (cosine) and wsd (warmup-stable-decay + averaging)")
     seeds: tuple[int, ...] = arg((1, 2, 3), value=csv_list(int), nargs=None, help="comma-separated (default 1,2,3)")
     learning_rates: tuple[float, ...] = arg((2e-3, 4e-3, 8e-3), value=csv_list(checks.positive_float), nargs=None,
-                                            help="the LR grid every strategy is tuned on (default 2e-3,4e-3,8e-3)")
+                                            aliases=("--learning_rate",),
+                                            help="the LR grid every strategy is tuned on (one value: no tuning)")
     budget: int = arg(327_680, value=checks.positive_int, help="training tokens per run, the same for every "
                       "strategy (default 327,680: 160 steps of 16 x 128)")
     budget_fractions: tuple[float, ...] = arg(
@@ -100,6 +102,7 @@ class StudyArguments:
         bad = [s for s in self.schedules if s not in SCHEDULES]
         if bad:
             raise ValueError(f"unknown schedule {', '.join(bad)}; choose from {', '.join(SCHEDULES)}")
+        check_data_source(self.data, self.data_config)
 
     @property
     def tokens_per_step(self) -> int:
