@@ -49,13 +49,6 @@ def arg(default=dataclasses.MISSING, help: str = "", *, aliases=(), value=None, 
     return dataclasses.field(default=default, default_factory=default_factory, metadata=metadata)
 
 
-def from_namespace(cls, namespace):
-    """``cls`` (an arguments dataclass) from parsed flags that name its fields; a flag left unset (None) keeps the
-    field's default. The class's ``__post_init__`` runs its cross-flag checks (UsageError) before anything heavy."""
-    return cls(**{f.name: getattr(namespace, f.name) for f in dataclasses.fields(cls)
-                  if f.init and getattr(namespace, f.name, None) is not None})
-
-
 # ------------------------------------------------------------------------------------------ value checks
 
 
