@@ -177,3 +177,26 @@ def test_a_registered_scorer_appears_in_pretrain_help_and_choices(capsys):
         assert config.difficulty == "house_test_scorer"
     finally:
         SCORERS.pop("house_test_scorer", None)
+
+
+def test_a_registered_pacing_shape_and_simplify_backend_appear_in_help_and_choices(capsys):
+    from hf_leaner.cli.main import main
+    from hf_leaner.cli.train import pretrain_parser
+    from hf_leaner.curriculum.pacing import PACING_SHAPES, register_pacing
+    from hf_leaner.simplify.backends import BACKENDS, LexicalBackend, register_backend
+
+    register_pacing("house_test_shape")(lambda t, steps, sharpness: t ** 3)
+    register_backend("house_test_backend", "a backend registered by a test")(type("B", (LexicalBackend,), {}))
+    try:
+        with pytest.raises(SystemExit):
+            main(["pretrain", "--help"])
+        assert "house_test_shape" in capsys.readouterr().out
+        _, config = pretrain_parser().parse_args_into_dataclasses(
+            ["--pacing", "house_test_shape", "--output_dir", "unused", "--max_steps", "1"], look_for_args_file=False)
+        assert config.pacing == "house_test_shape"
+        with pytest.raises(SystemExit):
+            main(["simplify", "--help"])
+        assert "house_test_backend" in capsys.readouterr().out
+    finally:
+        PACING_SHAPES.pop("house_test_shape", None)
+        BACKENDS.pop("house_test_backend", None)

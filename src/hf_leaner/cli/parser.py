@@ -5,6 +5,7 @@ that run in the first second, and a bad command line reported in one line (exit 
 
 from __future__ import annotations
 
+import argparse
 import copy
 import dataclasses
 import types
@@ -58,6 +59,13 @@ class LeanerParser(HfArgumentParser):
 
     def error(self, message):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+    def _check_value(self, action, value):
+        # argparse's own check, worded like the dataclasses' __post_init__ checks (field=value, then the choices),
+        # so a choice made from a live registry (scorers, pacings, backends) reads the same whichever rejects it
+        if action.choices is not None and value not in action.choices:
+            raise argparse.ArgumentError(
+                action, f"{action.dest}={value!r}: choose one of {', '.join(map(str, action.choices))}")
 
     @staticmethod
     def _parse_dataclass_field(parser, field: dataclasses.Field):

@@ -10,6 +10,7 @@ from typing import Literal
 
 from hf_leaner.data.release import GENRES, SIZES, SPLITS
 from hf_leaner.llm.connect import EndpointArguments
+from hf_leaner.simplify.backends import BACKENDS
 from hf_leaner.utils.args import arg, nonnegative_float, positive_int, release_dir, writable_output
 from hf_leaner.utils.errors import UsageError
 from hf_leaner.utils.tables import text_table
@@ -26,9 +27,11 @@ class SimplifyArguments:
     corpus_size: str = arg("10M", "the 10M or 100M corpus", aliases=("--size",), choices=SIZES)
     split: str = arg("validation", "the split to simplify", choices=SPLITS)
     genres: list[str] = arg(help="genres to simplify", default_factory=lambda: ["wiki"], nargs="+", choices=GENRES)
-    backend: Literal["lexical", "openai", "transformers"] = arg(
-        "lexical", "lexical: offline WordNet simplifier; openai: any OpenAI-compatible endpoint (--base_url, --model); "
-        "transformers: a local model folder (--model)")
+    # choices is the live registry: a backend added with register_backend is listed and accepted
+    backend: str = arg("lexical", "rewrite backend, one of %(choices)s (lexical: offline WordNet simplifier; openai: "
+                       "any OpenAI-compatible endpoint (--base_url, --model); transformers: a local model folder "
+                       "(--model); add one with hf_leaner.simplify.backends.register_backend)",
+                       choices=BACKENDS.keys())
     workers: int = arg(1, "datatrove tasks run at once", value=positive_int)
     max_tokens: int = arg(512, "LLM backends: answer length cap per chunk (each answer also gets at most twice its "
                           "chunk)", value=positive_int)

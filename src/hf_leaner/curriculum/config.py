@@ -42,7 +42,10 @@ class CurriculumArguments:
     scoring_batch_size: int = field(default=32, metadata={"help": "batch size of self_loss / lm_loss scoring"})
 
     # pacing
-    pacing: str = field(default="iterative", metadata={"help": f"one of {', '.join(PACINGS)}"})
+    # a live view too: a shape added with register_pacing after import is listed and accepted
+    pacing: str = field(default="iterative", metadata={
+        "choices": PACINGS,
+        "help": "pacing, one of %(choices)s (add a shape with hf_leaner.curriculum.register_pacing)"})
     start_fraction: float = field(default=0.05, metadata={"help": "fraction of documents in use at the start"})
     increment: float = field(default=0.05, metadata={"help": "iterative: fraction added at each stage; "
                              "competence pacing: stage size for re-scoring a dynamic scorer"})
