@@ -1,5 +1,5 @@
-"""Evaluation commands: ``generate`` (answer LEANER-Eval questions), ``judge`` (an LLM scores the answers) and
-``eval-glue`` (fine-tune and score on LEANER-GLUE)."""
+"""Evaluation commands: ``generate`` (answer LEANER-Eval questions), ``judge`` (an LLM scores the answers),
+``eval-glue`` (fine-tune and score on LEANER-GLUE) and ``eval-zero-shot`` (minimal pairs: BLiMP, Zorro)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hf_leaner.evaluation.glue_config import GlueArguments
+from hf_leaner.evaluation.zero_shot_config import ZeroShotArguments
 from hf_leaner.llm.connect import EndpointArguments
 from hf_leaner.utils.args import (arg, existing_file, folder_or_hub_id, nonnegative_float, nonnegative_int,
                                   positive_float, positive_int, repo_id, writable_output)
@@ -150,3 +151,28 @@ def run_eval_glue(args: GlueArguments, progress: bool) -> int:
 
 COMMANDS.append(Command("eval-glue", "fine-tune and score a model on LEANER-GLUE (grid of learning rates x seeds)",
                         (GlueArguments,), run_eval_glue))
+
+
+# ------------------------------------------------------------------------------------------------ eval-zero-shot
+
+
+def run_eval_zero_shot(args: ZeroShotArguments, progress: bool) -> int:
+    from hf_leaner.evaluation.zero_shot import run_zero_shot
+    from hf_leaner.evaluation.zero_shot_report import print_summary
+    from hf_leaner.utils.logging import quiet_libraries
+
+    quiet_libraries()
+    results = run_zero_shot(args, progress)
+    if args.max_pairs_per_paradigm:
+        print(f"a subset: at most {args.max_pairs_per_paradigm} pairs per paradigm (seed {args.seed})")
+    print()
+    print_summary(results)
+    out = Path(args.output_dir)
+    print(f"results: {out / 'results.json'}, {out / 'results.md'}, {out / 'zero_shot.png'}; "
+          f"predictions: {out / 'predictions'}")
+    return 0
+
+
+COMMANDS.append(Command("eval-zero-shot", "score models zero-shot on minimal pairs (BLiMP, Zorro, your own JSONL): "
+                        "the grammatical sentence should be the more probable", (ZeroShotArguments,),
+                        run_eval_zero_shot))

@@ -1,0 +1,170 @@
+"""A sentence's log-probability under each family's own objective, batched: the number minimal pairs compare.
+
+    >>> scorer = SentenceScorer.from_pretrained("outputs/pretrain")
+    >>> scorer.log_probs(["The cats sleep.", "The cats sleeps."])     # float64 array, natural log
+
+* **causal** (LLaMA, Mamba2, any causal LM): the sum of every token's log-probability given the tokens before it,
+  with the start token prepended so the first word is scored too. The start token is the separator pretraining
+  put between packed documents (``<|endoftext|>``): a sentence is read as a document start.
+* **masked** (BERT): the pseudo-log-likelihood, one copy per token with that token masked (Salazar et al. 2020),
+  inside ``[CLS] ... [SEP]`` as pretraining packed it; ``pll="word_l2r"`` also masks the later tokens of the same
+  word (Kauf & Ivanova 2023), so a word split in pieces is not scored from its own pieces.
+* **permutation** (XLNet): the permutation LM read left to right, all positions in one pass: each token is a
+  target that sees only the tokens before it (``perm_mask``), after the ``<sep>`` that ends a packed document.
+
+Every sentence is scored by the model's own tokenizer, log-softmax in fp32, summed in float64, with no gradients.
+Sentences are deduplicated and sorted by length, then batched under a budget of token positions (and of logits,
+for large vocabularies), so padding is rare; padding is on the right, where none of these reads can see it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+OBJECTIVES = ("causal", "masked", "permutation")
+PLL_VARIANTS = ("original", "word_l2r")
+_MAX_LOGITS = 1 << 26  # floats of logits one batch may hold (256 MB)
+
+
+def objective_of(config) -> str:
+    """The family's objective from a model's config: XLNet permutes, an encoder's ``...ForMaskedLM`` masks, and
+    everything else reads left to right."""
+    if config.model_type == "xlnet":
+        return "permutation"
+    architectures = getattr(config, "architectures", None) or []
+    if any(a.endswith("ForMaskedLM") for a in architectures) or (
+            not architectures and config.model_type in ("bert", "roberta", "distilbert", "deberta-v2", "electra")):
+        return "masked"
+    return "causal"
+
+
+class SentenceScorer:
+    """Batched sentence log-probabilities of one model (see the module docstring for each objective)."""
+
+    def __init__(self, model, tokenizer, objective: str | None = None, *, batch_tokens: int = 4096,
+                 pll: str = "original", device: str | None = None):
+        if pll not in PLL_VARIANTS:
+            raise ValueError(f"pll={pll!r}: choose one of {', '.join(PLL_VARIANTS)}")
+        self.objective = objective or objective_of(model.config)
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective={self.objective!r}: choose one of {', '.join(OBJECTIVES)}")
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.model = model.to(self.device).float().eval()
+        self.tokenizer, self.pll = tokenizer, pll
+        vocab = model.get_output_embeddings().weight.shape[0]
+        self.batch_tokens = max(1, min(batch_tokens, _MAX_LOGITS // vocab))
+        self.start_id = self._start_id()
+
+    @classmethod
+    def from_pretrained(cls, name: str, **kwargs) -> "SentenceScorer":
+        from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM, XLNetLMHeadModel
+
+        from hf_leaner.models.tokenizer import load_tokenizer
+
+        objective = objective_of(AutoConfig.from_pretrained(name))
+        loader = {"causal": AutoModelForCausalLM, "masked": AutoModelForMaskedLM,
+                  "permutation": XLNetLMHeadModel}[objective]
+        return cls(loader.from_pretrained(name), load_tokenizer(name), objective, **kwargs)
+
+    def _start_id(self) -> int | None:
+        tok = self.tokenizer
+        if self.objective == "causal":
+            return tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
+        if self.objective == "permutation":
+            return tok.sep_token_id
+        if tok.mask_token_id is None or tok.cls_token_id is None or tok.sep_token_id is None:
+            raise ValueError("a masked LM's tokenizer needs [MASK], [CLS] and [SEP] tokens for the pseudo-log-likelihood")
+        return tok.cls_token_id
+
+    # ---- public ----
+
+    def log_probs(self, sentences: list[str]) -> np.ndarray:
+        """log P(sentence) for each sentence (float64, natural log)."""
+        unique = list(dict.fromkeys(sentences))
+        encoded = self.tokenizer(unique, add_special_tokens=False)
+        pieces = [(ids, encoded.word_ids(k)) for k, ids in enumerate(encoded["input_ids"])]
+        scores = np.zeros(len(unique), dtype=np.float64)
+        order = sorted(range(len(unique)), key=lambda k: len(pieces[k][0]))
+        score_batch = {"causal": self._causal, "masked": self._masked, "permutation": self._permutation}[self.objective]
+        with torch.inference_mode():
+            for batch in self._batches(order, pieces):
+                scores[batch] = score_batch([pieces[k] for k in batch])
+        index = {s: k for k, s in enumerate(unique)}
+        return np.array([scores[index[s]] for s in sentences], dtype=np.float64)
+
+    def token_counts(self, sentences: list[str]) -> list[int]:
+        return [len(ids) for ids in self.tokenizer(sentences, add_special_tokens=False)["input_ids"]]
+
+    # ---- batching ----
+
+    def _positions(self, n_tokens: int) -> int:
+        """Token positions the model reads for one sentence (a masked LM reads one copy per token)."""
+        return (n_tokens + 2) * n_tokens if self.objective == "masked" else n_tokens + 1
+
+    def _batches(self, order: list[int], pieces):
+        batch, longest = [], 0
+        for k in order:
+            n = len(pieces[k][0])
+            if batch and self._positions(max(longest, n)) * (len(batch) + 1) > self.batch_tokens:
+                yield batch
+                batch, longest = [], 0
+            batch.append(k)
+            longest = max(longest, n)
+        if batch:
+            yield batch
+
+    def _padded(self, rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        width = max(len(r) for r in rows)
+        ids = torch.full((len(rows), width), self.start_id if self.start_id is not None else 0, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, r in enumerate(rows):
+            ids[i, : len(r)] = torch.tensor(r, dtype=torch.long)
+            mask[i, : len(r)] = 1
+        return ids.to(self.device), mask.to(self.device)
+
+    @staticmethod
+    def _gather(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return logits.float().log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+
+    # ---- the three objectives ----
+
+    def _causal(self, batch) -> np.ndarray:
+        prefix = [self.start_id] if self.start_id is not None else []  # without one, the first token goes unscored
+        ids, mask = self._padded([prefix + list(t) for t, _ in batch])
+        logits = self.model(input_ids=ids, attention_mask=mask).logits[:, :-1]
+        token_lp = self._gather(logits, ids[:, 1:]) * mask[:, 1:]
+        return token_lp.double().sum(-1).cpu().numpy()
+
+    def _masked(self, batch) -> np.ndarray:
+        tok = self.tokenizer
+        rows, owner, targets, where = [], [], [], []
+        for b, (tokens, word_ids) in enumerate(batch):
+            full = [tok.cls_token_id, *tokens, tok.sep_token_id]
+            for i in range(len(tokens)):
+                copy = list(full)
+                copy[i + 1] = tok.mask_token_id
+                if self.pll == "word_l2r" and word_ids[i] is not None:
+                    for j in range(i + 1, len(tokens)):  # the rest of the same word is hidden too
+                        if word_ids[j] == word_ids[i]:
+                            copy[j + 1] = tok.mask_token_id
+                rows.append(copy)
+                owner.append(b)
+                targets.append(tokens[i])
+                where.append(i + 1)
+        ids, mask = self._padded(rows)
+        logits = self.model(input_ids=ids, attention_mask=mask).logits
+        picked = logits[torch.arange(len(rows)), torch.tensor(where, device=self.device)]
+        token_lp = self._gather(picked, torch.tensor(targets, device=self.device)).double().cpu().numpy()
+        return np.bincount(np.array(owner), weights=token_lp, minlength=len(batch))
+
+    def _permutation(self, batch) -> np.ndarray:
+        ids, mask = self._padded([[self.start_id, *t] for t, _ in batch])
+        width = ids.shape[1]
+        # perm_mask[b, i, j] = 1: position i may not see position j. Left to right: i sees only j < i.
+        perm_mask = torch.triu(torch.ones(width, width, device=self.device)).expand(len(batch), -1, -1)
+        # one target per sentence token (positions 1..width-1), all predicted in the same pass
+        target_mapping = torch.eye(width, device=self.device)[1:].expand(len(batch), -1, -1)
+        logits = self.model(input_ids=ids, perm_mask=perm_mask, target_mapping=target_mapping, use_mems=False).logits
+        token_lp = self._gather(logits, ids[:, 1:]) * mask[:, 1:]
+        return token_lp.double().sum(-1).cpu().numpy()

@@ -1,0 +1,189 @@
+"""Zero-shot minimal pairs: every family's scorer against a plain per-sentence forward pass written here, ties
+counted half, the command run as a user runs it (BLiMP and Zorro from ../shared when present), kill -9 then rerun."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from conftest import CLI, REPO
+
+BLIMP = Path(os.environ.get("HF_LEANER_BLIMP", REPO.parent / "shared" / "blimp"))
+ZORRO = Path(os.environ.get("HF_LEANER_ZORRO", REPO.parent / "shared" / "zorro"))
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+
+
+@pytest.fixture(scope="module")
+def forty_pairs(tmp_path_factory):
+    """40 real pairs: one per BLiMP paradigm, then Zorro's, when the benchmarks are here; else our own file."""
+    from hf_leaner.evaluation.minimal_pairs import load_suite, subset
+
+    if BLIMP.is_dir() and ZORRO.is_dir():
+        return (subset(load_suite("blimp", BLIMP), 1)[:30] + subset(load_suite("zorro", ZORRO), 1)[:10])
+    path = tmp_path_factory.mktemp("pairs") / "own.jsonl"
+    rows = [{"sentence_good": f"the {n} {v}s .", "sentence_bad": f"the {n} {v} ."}
+            for n in ("dog", "cat", "girl", "boy", "bird") for v in ("run", "eat", "see", "sleep", "play", "sing",
+                                                                     "walk", "swim")]
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    return load_suite("own", path)
+
+
+def plain_log_prob(model, tok, objective: str, sentence: str, pll: str = "original") -> float:
+    """One sentence, one token at a time, no batching: the definition each objective's score follows."""
+    enc = tok(sentence, add_special_tokens=False)
+    ids, word_ids = enc["input_ids"], enc.word_ids()
+    total = 0.0
+    with torch.no_grad():
+        if objective == "causal":
+            x = torch.tensor([[tok.eos_token_id] + ids])
+            lp = model(x).logits[0].log_softmax(-1)
+            total = sum(lp[i, ids[i]].item() for i in range(len(ids)))
+        elif objective == "masked":
+            for i in range(len(ids)):
+                x = [tok.cls_token_id] + ids + [tok.sep_token_id]
+                x[i + 1] = tok.mask_token_id
+                if pll == "word_l2r":
+                    for j in range(i + 1, len(ids)):
+                        if word_ids[j] == word_ids[i]:
+                            x[j + 1] = tok.mask_token_id
+                total += model(torch.tensor([x])).logits[0, i + 1].log_softmax(-1)[ids[i]].item()
+        else:  # XLNet read left to right: only the prefix exists, each position sees those before it
+            x = torch.tensor([[tok.sep_token_id] + ids])
+            for i in range(1, len(ids) + 1):
+                perm = torch.triu(torch.ones(i + 1, i + 1))[None]
+                target = torch.zeros(1, 1, i + 1)
+                target[0, 0, i] = 1
+                out = model(x[:, : i + 1], perm_mask=perm, target_mapping=target, use_mems=False).logits
+                total += out[0, 0].log_softmax(-1)[ids[i - 1]].item()
+    return total
+
+
+@pytest.mark.parametrize("arch,pll", [("llama", "original"), ("mamba2", "original"), ("bert", "original"),
+                                      ("bert", "word_l2r"), ("xlnet", "original")])
+def test_scorer_equals_a_plain_forward_pass_per_sentence(tiny_model, forty_pairs, arch, pll):
+    from hf_leaner.evaluation.sentence_scores import SentenceScorer
+    from hf_leaner.evaluation.zero_shot import score_pairs
+
+    scorer = SentenceScorer.from_pretrained(str(tiny_model(arch)), pll=pll, batch_tokens=300, device="cpu")
+    assert scorer.objective == {"llama": "causal", "mamba2": "causal", "bert": "masked", "xlnet": "permutation"}[arch]
+    rows = score_pairs(scorer, forty_pairs)
+    assert len(rows) == 40
+    for pair, row in zip(forty_pairs, rows):
+        for sentence, got in ((pair.good, row["logprob_good"]), (pair.bad, row["logprob_bad"])):
+            want = plain_log_prob(scorer.model, scorer.tokenizer, scorer.objective, sentence, pll)
+            assert abs(got - want) < 1e-4, (arch, sentence, got, want)
+    if pll == "word_l2r":  # the variant changes the score of a sentence with a word split in pieces
+        plain = SentenceScorer.from_pretrained(str(tiny_model(arch)), device="cpu")
+        assert any(abs(a - b) > 1e-3 for a, b in zip(plain.log_probs([p.good for p in forty_pairs]),
+                                                     [r["logprob_good"] for r in rows]))
+
+
+def test_a_constant_model_scores_exactly_half_with_every_pair_a_tie(tiny_model, forty_pairs, tmp_path):
+    """A model whose output is constant (a zero LM head: uniform over the vocabulary) gives every sentence of n
+    tokens -n log V; on pairs of equal token length each pair is a tie, so the command must say 50.0, not 100."""
+    from transformers import AutoModelForCausalLM
+
+    from hf_leaner.models.tokenizer import load_tokenizer
+
+    folder = tmp_path / "constant"
+    model = AutoModelForCausalLM.from_pretrained(tiny_model("llama"))
+    model.lm_head.weight.data.zero_()
+    model.save_pretrained(folder)
+    tok = load_tokenizer(str(tiny_model("llama")))
+    tok.save_pretrained(folder)
+    same_length = [p for p in forty_pairs if len(tok(p.good)["input_ids"]) == len(tok(p.bad)["input_ids"])]
+    assert len(same_length) >= 5
+    suite = tmp_path / "equal_length.jsonl"
+    suite.write_text("".join(json.dumps({"sentence_good": p.good, "sentence_bad": p.bad, "UID": p.paradigm,
+                                         "pairID": p.pair_id}) + "\n" for p in same_length))
+    out = tmp_path / "out"
+    run = subprocess.run(CLI + ["eval-zero-shot", str(folder), "--suites", "mine", "--data", f"mine={suite}",
+                                "--output_dir", str(out)], capture_output=True, text=True, env=ENV, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads((out / "results.json").read_text())["models"]["constant"]["suites"]["mine"]
+    assert result["ties"] == result["pairs"] == len(same_length)
+    assert all(p["accuracy"] == 0.5 for p in result["paradigms"].values())
+    assert result["accuracy"] == 0.5
+    assert "50.0" in run.stdout
+
+
+@pytest.mark.skipif(not (BLIMP.is_dir() and ZORRO.is_dir()), reason="BLiMP / Zorro not in ../shared")
+def test_eval_zero_shot_command_writes_the_contract_and_resumes_after_kill_9(tiny_model, tmp_path):
+    """The acceptance contract: results.json per model, suite and paradigm (accuracy, pairs, ties) and
+    predictions/<suite>.jsonl; killed mid-run and rerun, every pair is scored once."""
+    out = tmp_path / "out"
+    argv = CLI + ["eval-zero-shot", str(tiny_model("bert")), str(tiny_model("llama")), "--suites", "blimp,zorro",
+                  "--data", str(BLIMP.parent), "--max_pairs_per_paradigm", "12", "--output_dir", str(out)]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    cells = out / "cells"
+    deadline = time.time() + 240
+    while time.time() < deadline and len(list(cells.rglob("*.json"))) < 4:
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = {p: p.stat().st_mtime_ns for p in cells.rglob("*.json")}
+    assert 4 <= len(before) < 2 * (67 + 23), "killed too late to test a resume"
+    run = subprocess.run(argv, capture_output=True, text=True, env=ENV, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert all(p.stat().st_mtime_ns == t for p, t in before.items()), "a finished cell was scored again"
+    results = json.loads((out / "results.json").read_text())
+    scored = sum(m["pairs_scored_this_run"] for m in results["models"].values())
+    done_before = sum(len(json.loads(p.read_text())["rows"]) for p in before)
+    assert scored == 2 * 12 * (67 + 23) - done_before
+    for model in ("tiny-bert0", "tiny-llama0"):
+        suites = results["models"][model]["suites"]
+        assert len(suites["blimp"]["paradigms"]) == 67 and len(suites["zorro"]["paradigms"]) == 23
+        cell = suites["blimp"]["paradigms"]["anaphor_gender_agreement"]
+        assert 0 <= cell["accuracy"] <= 1 and cell["pairs"] == 12 and cell["ties"] >= 0
+        assert "agreement_subject_verb-across_relative_clause" in suites["zorro"]["paradigms"]
+    lines = [json.loads(line) for line in (out / "predictions" / "blimp.jsonl").read_text().splitlines()]
+    assert len(lines) == 2 * 12 * 67
+    assert len({(r["model"], r["paradigm"], r["pair_id"]) for r in lines}) == len(lines)
+    assert {"model", "paradigm", "pair_id", "logprob_good", "logprob_bad"} <= set(lines[0])
+    assert (out / "zero_shot.png").stat().st_size > 10_000 and "| tiny-bert0 | blimp |" in (out / "results.md").read_text()
+    assert "a subset: at most 12 pairs per paradigm" in run.stdout
+
+
+def test_subset_is_seeded_stable_and_grows_by_prefix(forty_pairs):
+    from hf_leaner.evaluation.minimal_pairs import MinimalPair, subset
+
+    pairs = [MinimalPair("s", f"p{k % 3}", "x", str(k), f"good {k}", f"bad {k}") for k in range(300)]
+    small, large = subset(pairs, 5, seed=1), subset(pairs, 20, seed=1)
+    assert len(small) == 15 and len(large) == 60 and set(small) <= set(large)
+    assert subset(pairs, 5, seed=1) == small and subset(pairs, 5, seed=2) != small
+
+
+def test_leaner_view_takes_lemmas_and_names_and_drops_rare_words():
+    from hf_leaner.evaluation.minimal_pairs import sentence_in_leaner_vocabulary as inside
+
+    assert inside("The children were happy.")          # children -> child
+    assert inside("Derek helped Anna after school.")   # names count as in
+    assert not inside("The physicist measured the isotopes.")
+    assert not inside("Physicists measured the water.")  # sentence-initial, yet a known word: not a name
+
+
+@pytest.mark.parametrize("content,expected", [
+    ('{"sentence_good": "a b ."}\n', "bad.jsonl:1: field 'sentence_bad' is missing or empty"),
+    ('{"sentence_good": "a .", "sentence_bad": "b ."}\nnot json\n', "bad.jsonl:2: not a JSON object"),
+])
+def test_a_bad_suite_file_is_one_line_naming_file_and_line(tiny_model, tmp_path, content, expected):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(content)
+    run = subprocess.run(CLI + ["eval-zero-shot", str(tiny_model("llama")), "--suites", "mine", "--data",
+                                f"mine={bad}", "--output_dir", str(tmp_path / "out")],
+                         capture_output=True, text=True, env=ENV, timeout=120)
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    assert expected in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr
+
+
+def test_a_suite_without_data_is_refused_before_any_work(tiny_model, tmp_path):
+    run = subprocess.run(CLI + ["eval-zero-shot", str(tiny_model("llama")), "--suites", "blimp",
+                                "--output_dir", str(tmp_path / "out")], capture_output=True, text=True, env=ENV)
+    assert run.returncode == 2 and "--data blimp=nyu-mll/blimp" in run.stderr
+    assert not (tmp_path / "out").exists()
