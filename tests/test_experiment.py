@@ -17,6 +17,7 @@ def test_curriculum_study_is_fair_reports_intervals_and_resumes(tmp_path, sample
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "tokens to target" in printed and "val loss on LEANER" in printed
+    assert "own %" in printed and "zero-shot minimal-pair accuracy" in printed  # pairs from the training vocabulary
     study = json.loads((out / "study.json").read_text())
     assert study["trained"] == 6 and study["reused"] == 0  # 2 strategies x (2 LRs + 1 more seed)
     rows = {r["strategy"]: r for r in study["rows"]}
@@ -24,7 +25,10 @@ def test_curriculum_study_is_fair_reports_intervals_and_resumes(tmp_path, sample
     for r in rows.values():
         assert r["learning_rate"] == float(min(r["sweep"], key=r["sweep"].get)) and r["seeds"] == 2  # on held-out
         assert all(math.isfinite(v) for v in r["final"])
-    runs = [json.loads(p.read_text()) for p in (out / "runs" / "wsd").rglob("*.json")]
+        assert 0 <= r["zero_shot"]["own"][0] <= 1  # each final model scored, mean over the seeds
+    zero_shot = json.loads((out / "zero_shot" / "results.json").read_text())
+    assert len(zero_shot["models"]) == 4 and zero_shot["protocol"]["suites"]["own"]["pairs"] > 0
+    runs = [json.loads(p.read_text()) for p in (out / "runs" / "wsd").rglob("lr*.json")]  # not the saved models
     assert len(runs) == 6
     tokens = {r["settings"]["strategy"]: r["tokens"] for r in runs}
     # the same token budget: the sequence-length warm-up gets the steps its shorter early blocks need

@@ -29,5 +29,11 @@ def test_architectures_experiment_table_plot_and_rerun(tmp_path):
             assert rows[f"{arch}/{v}"]["average"] == glue["average"]["validation"]["best"]
     assert (out / "architectures.png").stat().st_size > 1000
     assert "EXP1" in run.stdout and "mamba2" in (out / "architectures.md").read_text()
+    # zero-shot grammar beside GLUE: pairs from the words both arms saw, each model and its untrained config
+    assert result["zero_shot_suites"] == ["own"] and "own LEANER view %" in (out / "architectures.md").read_text()
+    for key, row in rows.items():
+        assert 0 <= row["zero_shot"]["own"]["accuracy"] <= 1, key
     again = subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and again.stdout.count("1 of 1 cells already done") == 6
+    scored = json.loads((out / "zero_shot" / "results.json").read_text())["models"]
+    assert len(scored) == 4 and all(m["pairs_scored_this_run"] == 0 for m in scored.values())  # resumed

@@ -20,7 +20,7 @@ def test_quickstart_end_to_end_with_the_judge_skipped_when_no_endpoint_starts(tm
     assert "[judge] skipped: no local endpoint could be started" in text and "hf-leaner judge --base_url" in text
     assert "Traceback" not in proc.stderr
     summary = text[text.rindex("step "):]
-    for row in ("publish leaner-pretrain", "tokenizer", "statistics", "pretraining", "instruction tuning",
+    for row in ("publish leaner-pretrain", "tokenizer", "statistics", "pretraining", "zero-shot", "instruction tuning",
                 "generation", "judge"):
         assert row in summary, row
     # the stages left what they say: a tuned model and one answer per question from each model
@@ -28,3 +28,7 @@ def test_quickstart_end_to_end_with_the_judge_skipped_when_no_endpoint_starts(tm
     answers = [json.loads(line) for line in (out / "answers" / "instructed.jsonl").read_text().splitlines()]
     assert answers and all(a["answer"] is not None and a["id"] for a in answers)
     assert (out / "pretrain" / "curriculum_study.png").is_file()
+    # its models scored zero-shot on pairs made from the training vocabulary, beside the untrained model
+    zero_shot = json.loads((out / "zero_shot" / "results.json").read_text())
+    assert len(zero_shot["models"]) == 2 and zero_shot["protocol"]["suites"]["own"]["pairs"] > 0
+    assert "untrained" in text and "own %" in text

@@ -187,3 +187,42 @@ def test_a_suite_without_data_is_refused_before_any_work(tiny_model, tmp_path):
                                 "--output_dir", str(tmp_path / "out")], capture_output=True, text=True, env=ENV)
     assert run.returncode == 2 and "--data blimp=nyu-mll/blimp" in run.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_push_results_round_trips_zero_shot_scores_beside_glue_through_the_local_hub(tiny_model, tmp_path,
+                                                                                     forty_pairs):
+    import yaml
+
+    from conftest import local_hub
+
+    suite = tmp_path / "pairs.jsonl"
+    suite.write_text("".join(json.dumps({"sentence_good": p.good, "sentence_bad": p.bad, "UID": p.paradigm,
+                                         "linguistics_term": p.phenomenon}) + "\n" for p in forty_pairs))
+    model = str(tiny_model("llama"))
+    with local_hub(tmp_path / "hub", token="zero-shot-test-token") as (url, _):
+        env = {**ENV, "HF_ENDPOINT": url, "HF_TOKEN": "zero-shot-test-token", "HF_HUB_OFFLINE": "0",
+               "HF_HOME": str(tmp_path / "hf_home")}
+
+        def run(args):
+            done = subprocess.run(CLI + args, capture_output=True, text=True, env=env, timeout=300)
+            assert done.returncode == 0, done.stderr[-2000:]
+            return done.stdout
+
+        run(["eval-glue", model, "--tasks", "rte", "--seeds", "1", "--num-train-epochs", "1", "--max-train-examples",
+             "8", "--output-dir", str(tmp_path / "glue")])
+        run(["eval-zero-shot", model, "--suites", "mine", "--data", f"mine={suite}", "--output_dir",
+             str(tmp_path / "zs")])
+        run(["push-results", str(tmp_path / "glue"), "--repo", "user/tiny-llama"])
+        run(["push-results", str(tmp_path / "zs"), "--repo", "user/tiny-llama"])
+        back = subprocess.run(
+            [sys.executable, "-c", "from huggingface_hub import hf_hub_download as d; import sys;"
+             "print(d('user/tiny-llama', '.eval_results/zero-shot.yaml')); print(d('user/tiny-llama', 'README.md'))"],
+            capture_output=True, text=True, env=env, timeout=120).stdout.split()
+    results = json.loads((tmp_path / "zs" / "results.json").read_text())["models"]["tiny-llama0"]["suites"]["mine"]
+    entries = {e["dataset"]["task_id"]: e["value"] for e in yaml.safe_load(Path(back[0]).read_text())}
+    assert entries["zero-shot-mine"] == round(100 * results["accuracy"], 2)
+    for phenomenon, scores in results["phenomena"].items():
+        assert entries[f"zero-shot-mine-{phenomenon}"] == round(100 * scores["accuracy"], 2)
+    meta = yaml.safe_load(Path(back[1]).read_text().split("---")[1])
+    types = {r["task"]["type"] for r in meta["model-index"][0]["results"]}
+    assert types == {"text-classification", "minimal-pairs"}  # GLUE's results stayed beside the new ones

@@ -36,15 +36,17 @@ def run_push_model(args: PushModelArguments, progress: bool) -> int:
 
 @dataclass
 class PushResultsArguments:
-    run: str = arg(None, "an eval-glue output folder (holds results.json)", positional=True, value=existing_dir)
+    run: str = arg(None, "an eval-glue or eval-zero-shot output folder (holds results.json)", positional=True,
+                   value=existing_dir)
     repo: str = arg(None, "the Hub model repo, owner/name", value=repo_id, required=True)
     private: bool = arg(False, "create the repo private")
+    model: str | None = arg(None, "eval-zero-shot runs of several models: the model to push (its name in results.json)")
 
 
 def run_push_results(args: PushResultsArguments, progress: bool) -> int:
     from hf_leaner.hub.eval_results import push_results
 
-    print(f"pushed: {push_results(args.run, args.repo, private=args.private or None)}")
+    print(f"pushed: {push_results(args.run, args.repo, private=args.private or None, model=args.model)}")
     return 0
 
 

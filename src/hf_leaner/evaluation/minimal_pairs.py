@@ -52,7 +52,10 @@ def load_suite(suite: str, source: str | Path) -> list[MinimalPair]:
     """All pairs of a suite from a local folder or file, or (an ``owner/name`` that is no local path) the Hub."""
     path = Path(source)
     if path.is_file():
-        return _read_jsonl(suite, path)
+        pairs = _read_jsonl(suite, path)
+        if not pairs:
+            raise LeanerDataError(f"{path}: no minimal pairs in this file")
+        return pairs
     if path.is_dir():
         if (path / "sentences").is_dir() or any(path.glob("*.txt")):
             return _read_zorro(suite, path / "sentences" if (path / "sentences").is_dir() else path)

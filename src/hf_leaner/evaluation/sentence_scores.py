@@ -57,15 +57,24 @@ class SentenceScorer:
         self.start_id = self._start_id()
 
     @classmethod
-    def from_pretrained(cls, name: str, **kwargs) -> "SentenceScorer":
+    def from_pretrained(cls, name: str, untrained_seed: int | None = None, **kwargs) -> "SentenceScorer":
+        """The model and tokenizer of a folder or Hub id; with ``untrained_seed``, its config with fresh random
+        weights (the untrained baseline a trained model is read against)."""
+        import torch
         from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM, XLNetLMHeadModel
 
         from hf_leaner.models.tokenizer import load_tokenizer
 
-        objective = objective_of(AutoConfig.from_pretrained(name))
+        config = AutoConfig.from_pretrained(name)
+        objective = objective_of(config)
         loader = {"causal": AutoModelForCausalLM, "masked": AutoModelForMaskedLM,
                   "permutation": XLNetLMHeadModel}[objective]
-        return cls(loader.from_pretrained(name), load_tokenizer(name), objective, **kwargs)
+        if untrained_seed is None:
+            model = loader.from_pretrained(name)
+        else:
+            torch.manual_seed(untrained_seed)
+            model = XLNetLMHeadModel(config) if loader is XLNetLMHeadModel else loader.from_config(config)
+        return cls(model, load_tokenizer(name), objective, **kwargs)
 
     def _start_id(self) -> int | None:
         tok = self.tokenizer

@@ -38,15 +38,18 @@ SCORING_VERSION = 1    # bump when a change to the scorer changes its numbers: o
 
 
 def model_keys(models: list[str]) -> dict[str, str]:
-    """A short, unique, file-safe name per model (the folder name, or the Hub id with ``/`` -> ``__``)."""
-    keys: dict[str, str] = {}
-    for name in models:
-        base = Path(name).name if Path(name).expanduser().is_dir() else name.replace("/", "__")
-        key, n = base, 2
-        while key in keys.values():
-            key, n = f"{base}-{n}", n + 1
-        keys[name] = key
-    return keys
+    """A short, unique, file-safe name per model: the folder name, with as many parent folders as it takes to
+    tell models apart (``baseline-lr0.004_seed1``), or the Hub id with ``/`` -> ``__``."""
+    def parts(name: str) -> list[str]:
+        return list(Path(name).expanduser().resolve().parts[1:]) if Path(name).expanduser().is_dir() else \
+            [name.replace("/", "__")]
+
+    split = {name: parts(name) for name in dict.fromkeys(models)}
+    for depth in range(1, max(len(p) for p in split.values()) + 1):
+        keys = {name: "-".join(p[-depth:]) for name, p in split.items()}
+        if len(set(keys.values())) == len(keys):
+            return keys
+    raise ValueError("two models share one path; give each model once")
 
 
 def model_fingerprint(name: str) -> str:
@@ -62,6 +65,12 @@ def model_fingerprint(name: str) -> str:
                 for block in iter(lambda: f.read(1 << 22), b""):
                     digest.update(block)
     return digest.hexdigest()
+
+
+def _config_hash(name: str) -> str:
+    from transformers import AutoConfig
+
+    return hashlib.sha256(AutoConfig.from_pretrained(name).to_json_string().encode()).hexdigest()
 
 
 def _pairs_hash(pairs: list[MinimalPair]) -> str:
@@ -151,10 +160,16 @@ def run_zero_shot(args: ZeroShotArguments, progress: bool | None = None) -> dict
         pairs = subset(load_suite(suite, source), args.max_pairs_per_paradigm, args.seed)
         suites[suite] = {"source": source, "pairs": by_paradigm(pairs)}
     keys = model_keys(args.models)
+    # (model, its key, the seed of random weights or None): with --untrained each model is followed by its floor
+    runs = [(name, key, None) for name, key in keys.items()]
+    if args.untrained:
+        runs = [r for name, key, _ in runs for r in ((name, key, None), (name, f"{key}-untrained", args.seed))]
     results = {"protocol": _protocol(args, suites), "models": {}}
-    for name, model_key in keys.items():
+    for name, model_key, untrained_seed in runs:
         fingerprint, scorer, scored = model_fingerprint(name), None, 0
-        entry = {"model": name, "suites": {}}
+        if untrained_seed is not None:
+            fingerprint = f"untrained:{untrained_seed}:{_config_hash(name)}"
+        entry = {"model": name, "untrained": untrained_seed is not None, "suites": {}}
         for suite, info in suites.items():
             cells = {}
             bar = tqdm(info["pairs"].items(), desc=f"{model_key} {suite}", unit="paradigm", disable=not progress)
@@ -165,8 +180,8 @@ def run_zero_shot(args: ZeroShotArguments, progress: bool | None = None) -> dict
                 cell = _load_cell(path, key)
                 if cell is None:
                     if scorer is None:
-                        scorer = SentenceScorer.from_pretrained(name, batch_tokens=args.batch_tokens, pll=args.pll,
-                                                                device=args.device)
+                        scorer = SentenceScorer.from_pretrained(name, untrained_seed, batch_tokens=args.batch_tokens,
+                                                                pll=args.pll, device=args.device)
                     start = time.perf_counter()
                     rows = score_pairs(scorer, pairs)
                     cell = {"key": key, "seconds": round(time.perf_counter() - start, 3), "rows": rows}
@@ -175,10 +190,10 @@ def run_zero_shot(args: ZeroShotArguments, progress: bool | None = None) -> dict
                 cells[paradigm] = cell
             phenomena = {p: ps[0].phenomenon for p, ps in info["pairs"].items()}
             entry["suites"][suite] = summarize_suite(cells, phenomena)
-            _write_predictions(out, suite, model_key, cells, append=model_key != next(iter(keys.values())))
+            _write_predictions(out, suite, model_key, cells, append=model_key != runs[0][1])
             s = entry["suites"][suite]
             if not progress:
-                print(f"eval-zero-shot: {model_key} {suite}: accuracy {s['accuracy']:.3f} over {s['pairs']:,} pairs "
+                print(f"eval-zero-shot: {model_key} {suite}: accuracy {_fmt(s['accuracy'])} over {s['pairs']:,} pairs "
                       f"({s['ties']} ties), LEANER view {_fmt(s['leaner_view']['accuracy'])}", flush=True)
         entry["objective"] = scorer.objective if scorer is not None else _objective(name)
         entry["pairs_scored_this_run"] = scored

@@ -38,13 +38,18 @@ class ZeroShotArguments:
                           "(rerun to resume)", aliases=("--output",), value=writable_output, required=True)
     max_pairs_per_paradigm: int | None = arg(None, "a seeded, stable subset of N pairs per paradigm (quick looks; "
                                              "the output says so)", value=positive_int)
-    seed: int = arg(0, "seed of the --max_pairs_per_paradigm subset", value=nonnegative_int)
+    seed: int = arg(0, "seed of the --max_pairs_per_paradigm subset and of --untrained's weights",
+                    value=nonnegative_int)
+    untrained: bool = arg(False, "also score each model's config with random weights (as MODEL-untrained): the "
+                          "floor a trained model is read against")
     pll: str = arg("original", "masked LMs: original (one mask per token) or word_l2r (also mask the rest of the "
                    "word, Kauf & Ivanova 2023)", choices=("original", "word_l2r"))
     batch_tokens: int = arg(4096, "token positions per forward pass", value=positive_int)
     device: str | None = arg(None, "cpu, cuda, cuda:1, ... (default: cuda when there is one)")
 
     def __post_init__(self):
+        if len(set(self.models)) != len(self.models):
+            raise UsageError(f"models {' '.join(self.models)}: a model is named twice")
         if len(set(self.suites)) != len(self.suites):
             raise UsageError(f"--suites {','.join(self.suites)}: a suite is named twice")
         resolve_sources(self.suites, self.data)  # fails here, in the first second, on a suite without data

@@ -23,6 +23,7 @@ from hf_leaner.curriculum.trainer import CurriculumConfig
 from hf_leaner.data.glue_tasks import DEFAULT_TASKS
 from hf_leaner.evaluation.glue import GlueArguments, run_glue
 from hf_leaner.experiments.architectures_config import ArchitecturesArguments
+from hf_leaner.experiments.zero_shot_columns import OWN
 from hf_leaner.models import OBJECTIVE
 from hf_leaner.utils.tables import text_table
 from hf_leaner.train.pretrain import PretrainArguments, load_corpus, pretrain
@@ -83,7 +84,8 @@ def run_architectures(a: ArchitecturesArguments, progress=print) -> dict:
                 "val_loss": None if variant == "scratch" else summary["eval"].get("eval_loss"),
                 "tasks": avg.get("tasks", {}), "average": avg.get("best"),
                 "average_over_seeds": avg.get("over_seeds")}
-    result = {"rows": rows, "tasks": tasks, "settings": a.__dict__,
+    suites = _zero_shot(a, rows, corpora, out)
+    result = {"rows": rows, "tasks": tasks, "settings": a.__dict__, "zero_shot_suites": suites,
               "average_definition": glue["average"]["definition"] if rows else None}
     (out / "architectures.json").write_text(json.dumps(result, indent=1))
     (out / "architectures.md").write_text(format_architectures(result) + "\n")
@@ -91,17 +93,54 @@ def run_architectures(a: ArchitecturesArguments, progress=print) -> dict:
     return result
 
 
+def _zero_shot(a: ArchitecturesArguments, rows: dict, corpora: dict, out: Path) -> list[str]:
+    """Minimal-pair accuracy of each pretrained model, and of its config untrained (the scratch row); ``own`` pairs
+    use only the words both arms were trained on, so neither corpus is favoured by the test's vocabulary."""
+    from hf_leaner.evaluation.pair_templates import generate_minimal_pairs, vocabulary_from_texts
+
+    from .zero_shot_columns import score_models, zero_shot_suites
+
+    if a.zero_shot == ["none"]:
+        return []
+    vocabulary = None
+    if OWN in a.zero_shot:
+        counts = [vocabulary_from_texts(corpora[v]["train"]["text"]) for v in ("leaner", "original")]
+        vocabulary = {w: n for w, n in counts[0].items() if w in counts[1]}
+        if not generate_minimal_pairs(vocabulary, 1)[0]:  # the embedded sample's two sides share too few words
+            print(f"EXP1: own pairs: the {len(vocabulary)} words both arms saw fill no paradigm; using the LEANER "
+                  "vocabulary (favours the LEANER arm)")
+            vocabulary = counts[0]
+    suites, data = zero_shot_suites(a.zero_shot, None, out / "zero_shot", vocabulary=vocabulary)
+    models = {key: str(out / r["arch"] / r["variant"]) for key, r in rows.items() if r["variant"] != "scratch"}
+    scores = score_models(models, suites, data, out / "zero_shot", a.zero_shot_pairs)
+    # one untrained model per family: both arms share the family's config and tokenizer, so one floor serves both
+    scores.update(score_models({k: p for k, p in models.items() if k.endswith("/leaner")}, suites, data,
+                               out / "zero_shot" / "untrained", a.zero_shot_pairs, untrained=True))
+    for key, r in rows.items():
+        label = f"{r['arch']}/leaner-untrained" if r["variant"] == "scratch" else key
+        r["zero_shot"] = {suite: scores[label][suite] for suite in suites}
+    return suites
+
+
 def format_architectures(result: dict) -> str:
-    tasks = result["tasks"]
+    tasks, suites = result["tasks"], result.get("zero_shot_suites", [])
     body = []
     for r in result["rows"].values():
         body.append([r["arch"], r["variant"].upper() if r["variant"] != "scratch" else "scratch",
                      f"{r['non_embedding_parameters']:,}", f"{r['pretrain_tokens']:,}",
                      f"{r['val_loss']:.3f}" if r["val_loss"] is not None else "-"]
                     + [f"{100 * r['tasks'][t]:.1f}" if t in r["tasks"] else "-" for t in tasks]
-                    + [f"{100 * r['average']:.1f}" if r["average"] is not None else "-"])
-    head = ["family", "pretrained on", "non-emb params", "tokens", "val loss"] + tasks + ["average"]
-    return text_table(head, body, numbers_right=True) + f"\nGLUE validation scores x100; average = {result['average_definition']}."
+                    + [f"{100 * r['average']:.1f}" if r["average"] is not None else "-"]
+                    + [_pct(r["zero_shot"][s][k]) for s in suites for k in ("accuracy", "leaner")])
+    head = (["family", "pretrained on", "non-emb params", "tokens", "val loss"] + tasks + ["average"]
+            + [h for s in suites for h in (f"{s} %", f"{s} LEANER view %")])
+    return (text_table(head, body, numbers_right=True) + f"\nGLUE validation scores x100; average = "
+            f"{result['average_definition']}." + (f" {', '.join(suites)}: zero-shot minimal-pair accuracy (ties half, "
+                                                  "chance 50); scratch = the same config untrained." if suites else ""))
+
+
+def _pct(x) -> str:
+    return "-" if x is None else f"{100 * x:.1f}"
 
 
 def plot_architectures(result: dict, path: Path) -> Path:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from hf_leaner.evaluation import TASKS
 from hf_leaner.models.presets import ARCHITECTURES
+
+from .zero_shot_columns import OWN, ZERO_SHOT_HELP, check_zero_shot
 from hf_leaner.utils import args as checks
 from hf_leaner.data.sources import check_data_source
 from hf_leaner.utils.args import arg, csv_list
@@ -47,6 +49,11 @@ class ArchitecturesArguments:
     glue_seeds: list[int] | None = arg(None, value=csv_list(int), nargs=None, help="default the preset's")
     glue_epochs: float | None = arg(None, value=checks.positive_float, help="default the preset's")
     glue_max_train_examples: int | None = arg(None, value=checks.positive_int, help="subsample each train split")
+    # zero-shot grammar
+    zero_shot: list[str] = arg(help=ZERO_SHOT_HELP + " (own: the words both arms, LEANER and ORIGINAL, were trained on)",
+                               default_factory=lambda: [OWN], nargs="+")
+    zero_shot_pairs: int | None = arg(None, value=checks.positive_int, help="with --zero_shot: at most N pairs per "
+                                      "paradigm (a seeded subset; default all)")
     # output
     output_dir: str = arg("outputs/experiment", aliases=("--output",), value=checks.writable_output,
                           help="architectures.json, architectures.md, the plot, and one folder per model")
@@ -54,3 +61,4 @@ class ArchitecturesArguments:
     def __post_init__(self):
         self.families = list(self.families)
         check_data_source(self.data, self.data_config)
+        check_zero_shot(self.zero_shot)

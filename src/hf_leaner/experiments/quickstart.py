@@ -1,7 +1,7 @@
 """The main job (``hf-leaner quickstart``, ``bash scripts/quickstart.sh``): publish the LEANER corpora from the
 embedded sample (or a release copy), train a tokenizer, print LEANER-vs-ORIGINAL statistics, pretrain a tiny model
-with a curriculum next to its random-order baseline over a few seeds, then a short instruction stage judged by the
-local LLM endpoint. Entry point: :func:`run_quickstart`. This module imports no torch at the top: the command line
+with a curriculum next to its random-order baseline over a few seeds, score every model zero-shot on minimal pairs
+(made from the training vocabulary, offline), then a short instruction stage judged by the local LLM endpoint. Entry point: :func:`run_quickstart`. This module imports no torch at the top: the command line
 reads ``QuickstartArguments`` before anything heavy loads.
 """
 
@@ -18,6 +18,7 @@ from hf_leaner.utils.args import arg, at_least, csv_list, model_size, positive_i
 from hf_leaner.utils.tables import text_table
 
 from .strategies import STRATEGIES
+from .zero_shot_columns import OWN, ZERO_SHOT_HELP, check_zero_shot
 
 # what the main job shows next to the baseline: the strategy and LR schedule the curriculum study found closest
 QUICKSTART_STRATEGY, QUICKSTART_SCHEDULE = "warmup-compression", "wsd"
@@ -40,6 +41,10 @@ class QuickstartArguments:
     steps: int = arg(200, "optimizer steps per pretraining run", value=positive_int)
     block_size: int = arg(128, "tokens per training block", value=at_least(8, "tokens per training block"))
     skip_instruct: bool = arg(False, "stop after pretraining (no instruction tuning, no judge)")
+    zero_shot: list[str] = arg(help=ZERO_SHOT_HELP, default_factory=lambda: [OWN], nargs="+")
+
+    def __post_init__(self):
+        check_zero_shot(self.zero_shot)
 
 
 def run_quickstart(args: QuickstartArguments, progress: bool = False) -> list[tuple[str, str, str]]:
@@ -82,6 +87,8 @@ def run_quickstart(args: QuickstartArguments, progress: bool = False) -> list[tu
     print(stats.format_table(rows))
 
     summary.append(pretraining_stage(args, data_dir, out / "pretrain", progress))
+    if args.zero_shot != ["none"]:
+        summary.append(zero_shot_stage(args, train["text"], out, progress))
     if not args.skip_instruct:
         model = pretrained_folder(out / "pretrain")
         if model is None:
@@ -109,7 +116,8 @@ def pretraining_stage(args: QuickstartArguments, data_dir, out: Path, progress: 
                            seeds=tuple(args.seeds), learning_rates=(4e-3,), budget=budget, arch=args.arch,
                            model_size=args.model_size, block_size=args.block_size, batch_size=8,
                            vocab_size=args.vocab_size, evals=min(10, args.steps), progress=progress,
-                           save_models=not args.skip_instruct)  # the instruction stage tunes one
+                           save_models=not args.skip_instruct or args.zero_shot != ["none"],  # later stages read them
+                           zero_shot=["none"])  # scored by the main job's own stage, beside the untrained model
     summary = run_study(study)
     print()
     print(summary["table"])
@@ -117,6 +125,39 @@ def pretraining_stage(args: QuickstartArguments, data_dir, out: Path, progress: 
     print(f"loss curves: {summary['png']} (the full study: hf-leaner experiment curriculum)")
     return ("pretraining", f"2 strategies x {len(args.seeds)} seeds x {args.steps} steps -> {out}",
             f"{time.time() - t0:.1f}s")
+
+
+def zero_shot_stage(args: QuickstartArguments, texts, out: Path, progress: bool) -> tuple[str, str, str]:
+    """Every pretrained model scored zero-shot on minimal pairs (by default pairs made from the training vocabulary,
+    offline), mean ± 95% interval over seeds per strategy, beside the same model untrained."""
+    from .curriculum.report import t_interval
+    from .zero_shot_columns import score_models, zero_shot_suites
+
+    t0 = time.time()
+    runs = sorted(p.parent for p in (out / "pretrain" / "runs").rglob("config.json"))
+    # runs/<schedule>/<strategy>/lr<LR>_seed<S>: label each model by strategy and seed
+    models = {f"{run.parent.name}/{run.name.rsplit('_', 1)[1]}": str(run) for run in runs}
+    print(f"\n[zero-shot] scoring {len(models)} pretrained models on minimal pairs ({', '.join(args.zero_shot)})")
+    suites, data = zero_shot_suites(args.zero_shot, texts, out / "zero_shot")
+    scores = score_models(models, suites, data, out / "zero_shot")
+    floor = score_models(dict(list(models.items())[:1]), suites, data, out / "zero_shot" / "untrained", untrained=True)
+    rows = []
+    for strategy in dict.fromkeys(label.split("/")[0] for label in models):
+        seeds = [label for label in models if label.startswith(strategy + "/")]
+        cells = [t_interval([scores[label][suite]["accuracy"] for label in seeds]) for suite in suites]
+        rows.append((strategy, str(len(seeds)), *(_ci(m, h) for m, h in cells)))
+    untrained = next(label for label in floor if label.endswith("-untrained"))
+    rows.append(("untrained", "1", *(f"{100 * floor[untrained][suite]['accuracy']:.1f}" for suite in suites)))
+    print()
+    print(text_table(("model", "seeds", *(f"{suite} %" for suite in suites)), rows))
+    print(f"accuracy: the grammatical sentence more probable, ties half (chance 50); mean ± 95% t-interval over "
+          f"seeds; per paradigm: {out / 'zero_shot' / 'results.md'}")
+    best = ", ".join(f"{row[0]} {row[2]}" for row in rows)
+    return ("zero-shot", f"{suites[0]}: {best} -> {out / 'zero_shot'}", f"{time.time() - t0:.1f}s")
+
+
+def _ci(mean: float, half: float) -> str:
+    return f"{100 * mean:.1f}" if half != half else f"{100 * mean:.1f} ± {100 * half:.1f}"  # nan: one seed
 
 
 def pretrained_folder(pretrain_dir: Path) -> Path | None:

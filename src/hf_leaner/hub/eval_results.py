@@ -1,7 +1,9 @@
-"""GLUE results on the Hub: the ``.eval_results/*.yaml`` files and the card's ``model-index``, merged, never replaced.
+"""Evaluation results on the Hub: the ``.eval_results/*.yaml`` files and the card's ``model-index``, merged, never
+replaced.
 
-``push_results(run_dir, repo_id)`` reads an ``hf-leaner eval-glue`` output folder (``results.json``)
-and writes each task's metrics twice, because readers differ:
+``push_results(run_dir, repo_id)`` reads an ``hf-leaner eval-glue`` output folder (``results.json``; an
+``eval-zero-shot`` folder goes to ``.eval_results/zero-shot.yaml`` the same way) and writes each task's metrics
+twice, because readers differ:
 
 * ``.eval_results/leaner-glue.yaml`` — the Hub's current format (``EvalResultEntry``, one value per
   task id). Entries already in the file for other task ids are kept; ours replace those with the same id.
@@ -63,14 +65,21 @@ def _merged_entries(api: HfApi, repo_id: str, new: list[EvalResultEntry],
     return [e for e in old if (e.dataset_id, e.task_id) not in ours] + new
 
 
-def push_results(run_dir: str | Path, repo_id: str, private: bool | None = None, token: str | None = None) -> str:
-    """Merge an eval-glue run's results into ``repo_id`` (created if needed); returns the card commit's URL."""
+def push_results(run_dir: str | Path, repo_id: str, private: bool | None = None, token: str | None = None,
+                 model: str | None = None) -> str:
+    """Merge an eval-glue or eval-zero-shot run's results into ``repo_id`` (created if needed); returns the card
+    commit's URL. ``model`` picks one model of a zero-shot run that scored several."""
     from hf_leaner.utils.errors import LeanerDataError
 
     path = Path(run_dir) / "results.json"
     if not path.is_file():
-        raise LeanerDataError(f"{path}: not found; push-results takes a folder written by `hf-leaner eval-glue`")
+        raise LeanerDataError(f"{path}: not found; push-results takes a folder written by `hf-leaner eval-glue` "
+                              "or `hf-leaner eval-zero-shot`")
     results = json.loads(path.read_text())
+    if "models" in results and "protocol" in results:
+        return push_zero_shot_results(results, path, repo_id, model, private, token)
+    if model is not None:
+        raise LeanerDataError(f"{path}: an eval-glue run holds one model; --model applies to eval-zero-shot runs")
     metrics = task_metrics_from_results(results)
     if not metrics:
         raise LeanerDataError(f"{path}: no fine-tuned task to push (missing train splits: "
@@ -86,6 +95,54 @@ def push_results(run_dir: str | Path, repo_id: str, private: bool | None = None,
     card_data = ModelCardData(model_name=repo_id.split("/")[-1], eval_results=model_index_results(metrics))
     return metadata_update(repo_id, {"model-index": card_data.to_dict()["model-index"]}, overwrite=True, token=token,
                            commit_message="Add LEANER-GLUE results (model-index)")
+
+
+ZERO_SHOT_FILE = ".eval_results/zero-shot.yaml"
+SUITE_DATASETS = {"blimp": "nyu-mll/blimp", "zorro": "phueb/Zorro"}  # Zorro lives on GitHub (phueb/Zorro), not the Hub
+
+
+def zero_shot_scores(results: dict, model: str) -> list[tuple[str, str, str, float]]:
+    """``(suite, task id, name, accuracy x100)`` of one model of an ``eval-zero-shot`` results.json: each suite's
+    mean over paradigms, its LEANER view, and each phenomenon."""
+    rows = []
+    for suite, s in results["models"][model]["suites"].items():
+        rows.append((suite, f"zero-shot-{suite}", f"{suite} (mean over paradigms)", s["accuracy"]))
+        rows.append((suite, f"zero-shot-{suite}-leaner-view", f"{suite}, LEANER view", s["leaner_view"]["accuracy"]))
+        rows += [(suite, f"zero-shot-{suite}-{ph}", f"{suite} {ph}", p["accuracy"]) for ph, p in s["phenomena"].items()]
+    return [(suite, task, name, round(100 * v, 2)) for suite, task, name, v in rows if v is not None]
+
+
+def push_zero_shot_results(results: dict, path: Path, repo_id: str, model: str | None = None,
+                           private: bool | None = None, token: str | None = None) -> str:
+    """Merge one model's minimal-pair accuracies into ``.eval_results/zero-shot.yaml`` and the card's
+    ``model-index`` (GLUE's and any other results stay)."""
+    from hf_leaner.utils.errors import LeanerDataError
+
+    models = list(results["models"])
+    if model is None and len(models) > 1:
+        raise LeanerDataError(f"{path}: {len(models)} models ({', '.join(models)}); say which with --model")
+    model = model or models[0]
+    if model not in results["models"]:
+        raise LeanerDataError(f"{path}: no model {model!r} (models: {', '.join(models)})")
+    protocol = results["protocol"]
+    subset = protocol.get("max_pairs_per_paradigm")
+    notes = ("zero-shot minimal pairs with hf-leaner eval-zero-shot: accuracy x100, ties counted half, mean over "
+             "paradigms" + (f"; a subset of {subset} pairs per paradigm" if subset else ""))
+    scores = zero_shot_scores(results, model)
+    new = [EvalResultEntry(dataset_id=SUITE_DATASETS.get(suite, suite), task_id=task, value=value, notes=notes)
+           for suite, task, _, value in scores]
+    api = HfApi(token=token)
+    api.create_repo(repo_id, private=private, exist_ok=True)
+    entries = _merged_entries(api, repo_id, new, ZERO_SHOT_FILE)
+    api.upload_file(path_or_fileobj=yaml.safe_dump(eval_result_entries_to_yaml(entries), sort_keys=False).encode(),
+                    path_in_repo=ZERO_SHOT_FILE, repo_id=repo_id, commit_message="Add zero-shot results (.eval_results)")
+    index = [EvalResult(task_type="minimal-pairs", task_name="Zero-shot minimal pairs",
+                        dataset_type=SUITE_DATASETS.get(suite, suite), dataset_name=name, dataset_config=task,
+                        metric_type="accuracy", metric_name="accuracy", metric_value=value)
+             for suite, task, name, value in scores]
+    card_data = ModelCardData(model_name=repo_id.split("/")[-1], eval_results=index)
+    return metadata_update(repo_id, {"model-index": card_data.to_dict()["model-index"]}, overwrite=True, token=token,
+                           commit_message="Add zero-shot results (model-index)")
 
 
 JUDGE_FILE = ".eval_results/leaner-eval.yaml"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from hf_leaner.evaluation import TASKS
 from hf_leaner.experiments.strategies import DEFAULT_STRATEGIES, SCHEDULES, STRATEGIES
+from hf_leaner.experiments.zero_shot_columns import OWN, ZERO_SHOT_HELP, check_zero_shot
 from hf_leaner.models.presets import ARCHITECTURES
 from hf_leaner.utils import args as checks
 from hf_leaner.utils.args import arg, csv_list
@@ -70,12 +71,16 @@ class StudyArguments:
     glue_tasks: tuple[str, ...] = arg(("rte", "mrpc", "stsb"), value=csv_list(str, TASKS, "GLUE task"), nargs=None,
                                       help="with --glue: comma-separated (default rte,mrpc,stsb)")
     glue_max_train_examples: int = arg(1000, value=checks.positive_int, help="with --glue: subsample each train split")
+    zero_shot: list[str] = arg(help=ZERO_SHOT_HELP + " (every run's final model, at every budget share)",
+                               default_factory=lambda: [OWN], nargs="+")
+    zero_shot_pairs: int | None = arg(None, value=checks.positive_int, help="with --zero_shot: at most N pairs per "
+                                      "paradigm (a seeded subset; default all)")
     leaner_vs_original: bool = arg(False, help="then LEANER vs ORIGINAL pretraining at the same budget")
     # output
     output_dir: str = arg("outputs/experiment", aliases=("--output",), value=checks.writable_output,
                           help="runs/, study.json, study.md and the plot go here; finished runs are reused")
     save_models: bool = arg(False, help="keep each run's final model in runs/<schedule>/<strategy>/lr<LR>_seed<S>/ "
-                            "(--glue does)")
+                            "(--glue and --zero_shot do)")
     progress: bool = arg(False, help="a progress bar per run")
 
     def __post_init__(self):
@@ -103,6 +108,11 @@ class StudyArguments:
         if bad:
             raise ValueError(f"unknown schedule {', '.join(bad)}; choose from {', '.join(SCHEDULES)}")
         check_data_source(self.data, self.data_config)
+        check_zero_shot(self.zero_shot)
+
+    @property
+    def scores_zero_shot(self) -> bool:
+        return list(self.zero_shot) != ["none"]
 
     @property
     def tokens_per_step(self) -> int:

@@ -90,6 +90,8 @@ def summarize(study: StudyArguments, cells: dict) -> dict:
         row["beats_baseline_final"] = strategy != "baseline" and versus(final, base_final) == "lower"
         if "glue" in cell:
             row["glue"] = cell["glue"]
+        if cell.get("zero_shot"):
+            row["zero_shot"] = cell["zero_shot"]
         rows.append(row)
     return {"rows": rows, "target": target, "target_schedule": best_schedule, "budget": study.budget,
             "settings": {k: v for k, v in asdict(study).items() if k != "progress"}}
@@ -112,7 +114,15 @@ def fraction_rows(summary: dict, cells: dict) -> list[dict]:
         if "glue" in cell:  # higher is better: "higher" here is the strategy's win
             rows[-1].update(glue=cell["glue"], glue_vs_baseline_full=versus(cell["glue"],
                                                                             cells[schedule, "baseline", 1.0]["glue"]))
+        if cell.get("zero_shot"):  # accuracy: higher is better, as GLUE
+            base = cells[schedule, "baseline", 1.0]["zero_shot"]
+            rows[-1].update(zero_shot=cell["zero_shot"],
+                            zero_shot_vs_baseline_full={s: versus(v, base[s]) for s, v in cell["zero_shot"].items()})
     return rows
+
+
+def zero_shot_suites_of(rows: list[dict]) -> list[str]:
+    return list(dict.fromkeys(s for r in rows for s in r.get("zero_shot", {})))
 
 
 # ---------------------------------------------------------------------------------------------- tables
@@ -129,6 +139,8 @@ def format_table(summary: dict) -> str:
             "ratio", "wins"]
     glue = any("glue" in r for r in summary["rows"])
     head += ["GLUE avg"] if glue else []
+    suites = zero_shot_suites_of(summary["rows"])
+    head += [f"{s} %" for s in suites]
     body = []
     for r in summary["rows"]:
         tokens = (ci((r["tokens_to_target"][0] / 1e6, r["tokens_to_target"][1] / 1e6), 2)
@@ -136,11 +148,13 @@ def format_table(summary: dict) -> str:
         win = "yes" if r["meets_target"] else ("lower loss" if r["beats_baseline_final"] else "no")
         body.append([r["schedule"], r["strategy"], f"{r['learning_rate']:g}", *[ci(r[f"val@{c:.0%}"]) for c in CHECKPOINTS],
                      ci(r["final"]), tokens, ci(r["ratio"], 2), "-" if r["strategy"] == "baseline" else win]
-                    + ([ci(r["glue"])] if glue else []))
+                    + ([ci(r["glue"])] if glue else []) + [_pct(r["zero_shot"][s], ci) for s in suites])
     text = (text_table(head, body, numbers_right=True) +
             f"\nmean ± 95% t-interval over seeds; target = the tuned baseline's final validation loss "
             f"({summary['target']:.4f}, {summary['target_schedule']} schedule); budget {summary['budget']:,} tokens "
-            f"per run; wins = reaches the target in <= {TARGET_RATIO:.0%} of the tokens, interval included.")
+            f"per run; wins = reaches the target in <= {TARGET_RATIO:.0%} of the tokens, interval included."
+            + (f" {', '.join(suites)} %: zero-shot minimal-pair accuracy of the final models (ties half, chance 50)."
+               if suites else ""))
     if summary.get("fraction_rows"):
         text += "\n\n" + format_fraction_table(summary, ci)
     return text
@@ -152,6 +166,8 @@ def format_fraction_table(summary: dict, ci) -> str:
     head = ["schedule", "strategy", "budget", "LR", "final val", "vs baseline (full budget)",
             "vs baseline (same budget)", "reaches target"]
     head += ["GLUE avg", "GLUE vs baseline (full budget)"] if glue else []
+    suites = zero_shot_suites_of(rows)
+    head += [h for s in suites for h in (f"{s} %", f"{s} vs baseline (full budget)")]
 
     def full(r):  # the row the others are judged by
         return r["strategy"] == "baseline" and r["fraction"] == 1
@@ -160,11 +176,17 @@ def format_fraction_table(summary: dict, ci) -> str:
              ci(r["final"]), "-" if full(r) else r["vs_baseline_full"],
              "-" if r["strategy"] == "baseline" else r["vs_baseline_same"], "yes" if r["reaches_target"] else "no"]
             + ([ci(r["glue"]), "-" if full(r) else r["glue_vs_baseline_full"]] if glue else [])
+            + [c for s in suites for c in (_pct(r["zero_shot"][s], ci),
+                                           "-" if full(r) else r["zero_shot_vs_baseline_full"][s])]
             for r in rows]
     return (text_table(head, body, numbers_right=True) +
             "\neach run at its share of the budget with its whole LR schedule and its own LR (same grid, chosen on the "
             f"held-out slice); reaches target = final loss + 95% half-width <= {summary['target']:.4f}"
             + ("; GLUE: higher is better, a win only outside the intervals." if glue else "."))
+
+
+def _pct(pair, ci) -> str:
+    return ci((100 * pair[0], 100 * pair[1]), 1)
 
 
 # ---------------------------------------------------------------------------------------------- verdicts

@@ -20,6 +20,7 @@ import numpy as np
 
 from hf_leaner.experiments.curriculum.config import StudyArguments
 from hf_leaner.experiments.curriculum.glue import glue_averages
+from hf_leaner.experiments.curriculum.zero_shot import zero_shot_averages
 from hf_leaner.experiments.curriculum.plot import plot
 from hf_leaner.experiments.curriculum.report import format_table, fraction_rows, summarize, verdict
 from hf_leaner.experiments.strategies import SCHEDULES, STRATEGIES, Strategy
@@ -202,7 +203,7 @@ def train_run(study: StudyArguments, data: StudyData, settings: dict) -> dict:
                  if "curriculum/fraction" in h]
     record = {"settings": settings, "curve": curve, "final_loss": final, "heldout_loss": heldout,
               "fractions": fractions, "tokens": int(tokens[steps]), "seconds": round(time.time() - t0, 1)}
-    if study.glue or study.save_models:
+    if study.glue or study.save_models or study.scores_zero_shot:
         trainer.save_model(str(path.with_suffix("")))
     return record
 
@@ -265,6 +266,8 @@ def run_study(study: StudyArguments) -> dict:
     if study.glue:
         # the full-budget cells are the same objects in ``cells``, so both tables get it
         glue_averages(study, every, lambda *run: run_path(study, *run).with_suffix(""))
+    if study.scores_zero_shot:
+        zero_shot_averages(study, every, lambda *run: run_path(study, *run).with_suffix(""))
     summary = summarize(study, cells)
     summary["fraction_rows"] = fraction_rows(summary, every) if smaller else []
     summary.update(trained=runner.trained, reused=runner.reused, seconds=round(time.time() - t0, 1),
