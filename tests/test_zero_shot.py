@@ -226,3 +226,61 @@ def test_push_results_round_trips_zero_shot_scores_beside_glue_through_the_local
     meta = yaml.safe_load(Path(back[1]).read_text().split("---")[1])
     types = {r["task"]["type"] for r in meta["model-index"][0]["results"]}
     assert types == {"text-classification", "minimal-pairs"}  # GLUE's results stayed beside the new ones
+
+
+def test_pretrain_zero_shot_flag_scores_the_model_and_the_card_lists_it(tmp_path):
+    from hf_leaner.hub.model_card import write_model_card
+
+    out = tmp_path / "run"
+    run = subprocess.run(CLI + ["pretrain", "--arch", "llama", "--size", "100K", "--vocab_size", "400", "--max_steps",
+                                "4", "--block_size", "32", "--per_device_train_batch_size", "4", "--pacing", "none",
+                                "--zero_shot", "own", "--output_dir", str(out)],
+                         capture_output=True, text=True, env=ENV, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "zero-shot own" in run.stdout and (out / "zero_shot" / "results.json").is_file()
+    accuracy = json.loads((out / "zero_shot" / "results.json").read_text())["models"]
+    (model,) = accuracy.values()
+    card = write_model_card(out, "me/tiny").read_text()
+    assert "## Zero-shot grammar (minimal pairs)" in card
+    assert f"| own (mean over paradigms) | {100 * model['suites']['own']['accuracy']:.1f} |" in card
+    assert "minimal-pairs" in card.split("---")[1]  # model-index entries beside the validation losses
+
+
+def test_a_bad_zero_shot_item_stops_pretrain_before_any_work(tmp_path):
+    run = subprocess.run(CLI + ["pretrain", "--zero_shot", str(tmp_path / "nowhere"), "--output_dir", str(tmp_path / "o")],
+                         capture_output=True, text=True, env=ENV, timeout=120)
+    assert run.returncode == 2 and "--zero_shot" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_blimp_by_hub_id_is_downloaded_only_when_asked(tiny_model, tmp_path, forty_pairs):
+    """`--data blimp=nyu-mll/blimp` reads the Hub dataset (one config per paradigm), here from the local Hub server."""
+    from conftest import local_hub
+
+    repo = tmp_path / "blimp-repo"
+    by_paradigm = {}
+    for p in forty_pairs[:12]:
+        by_paradigm.setdefault(p.paradigm, []).append({"sentence_good": p.good, "sentence_bad": p.bad, "UID": p.paradigm,
+                                                       "pairID": p.pair_id, "linguistics_term": p.phenomenon})
+    configs = ""
+    for paradigm, rows in by_paradigm.items():
+        (repo / paradigm).mkdir(parents=True)
+        (repo / paradigm / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        configs += f"- config_name: {paradigm}\n  data_files:\n  - split: train\n    path: {paradigm}/train.jsonl\n"
+    (repo / "README.md").write_text(f"---\nconfigs:\n{configs}---\n# a BLiMP-shaped test copy\n")
+    with local_hub(tmp_path / "hub", token="blimp-test-token") as (url, _):
+        env = {**ENV, "HF_ENDPOINT": url, "HF_TOKEN": "blimp-test-token", "HF_HUB_OFFLINE": "0",
+               "HF_DATASETS_OFFLINE": "0", "HF_HOME": str(tmp_path / "hf_home")}
+        up = subprocess.run([sys.executable, "-c", "from huggingface_hub import HfApi; import sys; api = HfApi();"
+                             "api.create_repo('nyu-mll/blimp', repo_type='dataset');"
+                             "api.upload_folder(folder_path=sys.argv[1], repo_id='nyu-mll/blimp', repo_type='dataset')",
+                             str(repo)], capture_output=True, text=True, env=env, timeout=120)
+        assert up.returncode == 0, up.stderr[-2000:]
+        run = subprocess.run(CLI + ["eval-zero-shot", str(tiny_model("llama")), "--suites", "blimp", "--data",
+                                    "blimp=nyu-mll/blimp", "--output_dir", str(tmp_path / "out")],
+                             capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    paradigms = results["models"]["tiny-llama0"]["suites"]["blimp"]["paradigms"]
+    assert {k: v["pairs"] for k, v in paradigms.items()} == {k: len(v) for k, v in by_paradigm.items()}
+    assert results["protocol"]["suites"]["blimp"]["source"] == "nyu-mll/blimp"

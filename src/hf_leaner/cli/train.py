@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hf_leaner.data.sources import check_data_source
+from hf_leaner.experiments.zero_shot_columns import check_zero_shot
 from hf_leaner.train.instruct_config import InstructArguments
 from hf_leaner.train.pretrain_config import PretrainArguments
 from hf_leaner.train.presets import preset_flags
@@ -33,6 +34,7 @@ def pretrain_argv(argv: list[str]) -> list[str]:
     argv = preset_flags(known.preset, known.data) + argv  # the user's own flags come later and win
     known = light.dataclasses_from(light.parse_known_args(argv)[0])[0]
     check_data_source(known.data, known.data_config)
+    check_zero_shot(known.zero_shot)
     if not any(a.split("=", 1)[0] in ("--output_dir", "--output-dir") for a in argv):
         argv = argv + ["--output_dir", "outputs/pretrain"]
     return argv
@@ -67,9 +69,29 @@ def run_pretrain(argv: list[str], progress: bool) -> int:
         rows += [(k.replace("eval_", "val ").replace("_", " "), f"{v:.4f}") for k, v in sorted(summary["eval"].items())]
         rows += [("time", f"{summary['seconds']:.0f}s"), ("saved", args.output_dir),
                  ("loss curve", str(Path(args.output_dir) / "loss_curve.png"))]
+        rows += zero_shot_rows(pargs, args.output_dir)
         print()
         print(text_table(("", ""), rows))
     return 0
+
+
+def zero_shot_rows(pargs: PretrainArguments, output_dir: str) -> list[tuple[str, str]]:
+    """``--zero_shot``: the saved model scored on minimal pairs (into OUTPUT/zero_shot/, which the card reads)."""
+    if list(pargs.zero_shot) == ["none"]:
+        return []
+    from hf_leaner.experiments.zero_shot_columns import score_models, zero_shot_suites
+    from hf_leaner.train.pretrain import load_corpus
+
+    out = Path(output_dir) / "zero_shot"
+    texts = (t for t in load_corpus(pargs)[pargs.train_split][pargs.text_column]) if "own" in pargs.zero_shot else None
+    suites, data = zero_shot_suites(pargs.zero_shot, texts, out)
+    scores = score_models({"model": output_dir}, suites, data, out).get("model", {})
+
+    def pct(x):
+        return "-" if x is None else f"{100 * x:.1f}%"
+
+    return [(f"zero-shot {suite}", f"{pct(s['accuracy'])} (LEANER view {pct(s['leaner'])})")
+            for suite, s in scores.items()] + [("zero-shot results", str(out / "results.md"))]
 
 
 def run_instruct(args: InstructArguments, progress: bool) -> int:

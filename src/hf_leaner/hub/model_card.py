@@ -58,6 +58,9 @@ def write_model_card(output_dir: str | Path, repo_id: str, objective: str | None
                           dataset_config=config_name if name.startswith("all") else f"{stem}-{name}",
                           dataset_split="validation", metric_type="loss", metric_name="validation loss (nats/token)",
                           metric_value=round(v, 4)) for name, v in sorted(evals.items())]
+    zero_shot, zero_shot_results = _zero_shot_section(out)
+    body += zero_shot
+    results += zero_shot_results
     data = ModelCardData(library_name="transformers", license="mit", language=["en"], model_name=repo_id.split("/")[-1],
                          tags=["tinyhelen", "leaner", "tiny-language-model", summary["arch"]], eval_results=results,
                          pipeline_tag="text-generation" if objective == "clm" else "fill-mask")
@@ -65,6 +68,31 @@ def write_model_card(output_dir: str | Path, repo_id: str, objective: str | None
     path = out / "README.md"
     card.save(str(path))
     return path
+
+
+def _zero_shot_section(out: Path) -> tuple[str, list]:
+    """When the folder holds zero-shot scores (``pretrain --zero_shot``, or ``eval-zero-shot MODEL --output_dir
+    MODEL/zero_shot``): a table for the card's body and their model-index entries."""
+    from hf_leaner.hub.eval_results import SUITE_DATASETS, zero_shot_scores
+
+    path = out / "zero_shot" / "results.json"
+    if not path.is_file():
+        return "", []
+    results = json.loads(path.read_text())
+    trained = [m for m, e in results["models"].items() if not e.get("untrained")]
+    if len(trained) != 1:
+        return "", []
+    scores = zero_shot_scores(results, trained[0])
+    subset = results["protocol"].get("max_pairs_per_paradigm")
+    rows = "\n".join(f"| {name} | {value:.1f} |" for _, _, name, value in scores)
+    text = ("\n## Zero-shot grammar (minimal pairs)\n\nAccuracy in %: the grammatical sentence of a pair is the more "
+            "probable (ties count half; chance 50)" + (f"; a subset of {subset} pairs per paradigm" if subset else "")
+            + ".\n\n| suite | accuracy |\n|---|---|\n" + rows + "\n")
+    entries = [EvalResult(task_type="minimal-pairs", task_name="Zero-shot minimal pairs",
+                          dataset_type=SUITE_DATASETS.get(suite, suite), dataset_name=name, dataset_config=task,
+                          metric_type="accuracy", metric_name="accuracy", metric_value=value)
+               for suite, task, name, value in scores]
+    return text, entries
 
 
 def _public_name(data: str) -> str:

@@ -17,7 +17,7 @@ from hf_leaner.utils.args import arg, choice_list, model_size
 
 @dataclass
 class PretrainArguments:
-    """What to train on and what to train. Groups: recipe, model, data, tokenizer and blocks."""
+    """What to train on and what to train. Groups: recipe, model, data, tokenizer and blocks, after training."""
 
     # recipe
     preset: str = arg("cpu", choices=tuple(PRESETS), help="recipe defaults placed before your flags: cpu (LR 3e-3, "
@@ -42,3 +42,7 @@ class PretrainArguments:
     tokenizer: str | None = arg(None, help="tokenizer folder; default: train one on the data")
     vocab_size: int = arg(2000, help="tokens in the tokenizer trained on the data")
     block_size: int = arg(128, help="tokens per training block")
+    # after training (run by the command line; the card lists what was computed)
+    zero_shot: list[str] = arg(help="score the final model zero-shot on minimal pairs: own (pairs from the training "
+                               "vocabulary), a folder holding blimp/ and zorro/, NAME=PATH, or none; results in "
+                               "OUTPUT/zero_shot/ and on the model card", default_factory=lambda: ["none"], nargs="+")
