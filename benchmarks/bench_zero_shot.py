@@ -69,6 +69,18 @@ def main() -> None:
     print(f"  plain loop   {len(pairs) / plain_s:9.1f} pairs/s  ({plain_s:.1f} s)")
     print(f"  our scorer   {len(pairs) / ours_s:9.1f} pairs/s  ({ours_s:.1f} s)   {plain_s / ours_s:.1f}x")
     print(f"  largest |difference| of log-probabilities: {np.abs(ours - plain).max():.2e} nats")
+    # the bound: a forward pass costs about 2 x parameters FLOPs per token (embeddings excluded, the LM head in)
+    tokens = sum(len(t) + 1 for t in tokenizer(sentences, add_special_tokens=False)["input_ids"])
+    flops = 2 * (sum(p.numel() for p in model.parameters()) - model.get_input_embeddings().weight.numel())
+    for name, seconds in (("plain loop", plain_s), ("our scorer", ours_s)):
+        print(f"  {name}: {tokens / seconds:,.0f} tokens/s = {tokens * flops / seconds / 1e9:.1f} GFLOP/s")
+    a = torch.randn(4096, 128)
+    w = torch.randn(128, 512)
+    start = time.perf_counter()
+    for _ in range(20):
+        a @ w
+    rate = 20 * 2 * 4096 * 128 * 512 / (time.perf_counter() - start) / 1e9
+    print(f"  this core's fp32 matmul rate at the model's shapes (4096x128 @ 128x512): {rate:.1f} GFLOP/s")
 
     for size, per_paradigm in [(s, None) for s in args.sizes.split(",") if s] + \
                               [(s, args.extrapolate_pairs) for s in args.extrapolate.split(",") if s]:

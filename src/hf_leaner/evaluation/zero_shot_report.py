@@ -44,7 +44,14 @@ def format_markdown(results: dict) -> str:
                  for ph in phenomena]
         lines += [f"## {suite}: accuracy / LEANER view by phenomenon", "", _markdown_table(("phenomenon", *models),
                   table), ""]
-    lines += ["## Protocol", ""] + [f"- {k}: {v}" for k, v in protocol.items() if isinstance(v, str)]
+    lines += ["## Protocol", ""] + [f"- {k}: {v}" for k, v in protocol.items() if isinstance(v, str)] + [""]
+    for suite in protocol["suites"]:
+        first = results["models"][models[0]]["suites"][suite]["paradigms"]
+        table = [(paradigm, p["phenomenon"], str(p["pairs"]), str(p["leaner"]["pairs"]),
+                  *(_pct(results["models"][m]["suites"][suite]["paradigms"][paradigm]["accuracy"]) for m in models))
+                 for paradigm, p in first.items()]
+        lines += [f"## {suite}: every paradigm (accuracy %)", "",
+                  _markdown_table(("paradigm", "phenomenon", "pairs", "LEANER pairs", *models), table), ""]
     return "\n".join(lines) + "\n"
 
 
