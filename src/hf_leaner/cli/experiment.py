@@ -33,6 +33,12 @@ def run_curriculum(args: StudyArguments, progress: bool) -> int:
           f"{runs} runs of up to {args.budget:,} tokens; finished runs in {Path(args.output_dir) / 'runs'} are reused",
           flush=True)
     summary = run_study(args)
+    if "shard" in summary:
+        i, n = summary["shard"]
+        print(f"\nshard {i}/{n}: trained {summary['trained']} runs ({summary['seconds']:.0f}s). When every shard has "
+              "run, run the array again if any learning-rate sweep was missing here (the other seeds need the chosen "
+              "LR), then the same command without --shard to merge and report.")
+        return 0
     print(f"\ntrained {summary['trained']} runs, reused {summary['reused']} ({summary['seconds']:.0f}s)\n")
     print(summary["table"])
     print(f"\n{summary['verdict']}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hf_leaner.evaluation import TASKS
+from hf_leaner.experiments.parallel import available_cores
+from hf_leaner.experiments.parallel import shard as shard_of
 from hf_leaner.experiments.strategies import DEFAULT_STRATEGIES, SCHEDULES, STRATEGIES
 from hf_leaner.experiments.zero_shot_columns import OWN, ZERO_SHOT_HELP, check_zero_shot
 from hf_leaner.models.presets import ARCHITECTURES
@@ -82,6 +84,14 @@ class StudyArguments:
     save_models: bool = arg(False, help="keep each run's final model in runs/<schedule>/<strategy>/lr<LR>_seed<S>/ "
                             "(--glue and --zero_shot do)")
     progress: bool = arg(False, help="a progress bar per run")
+    # where the runs go
+    workers: int = arg(default_factory=available_cores, value=checks.positive_int,
+                       help="runs trained at once, in worker processes of one thread each (default: the cores "
+                            "available); results are those of a serial run")
+    shard: tuple[int, int] | None = arg(None, value=shard_of, metavar="I/N",
+                                        help="train only shard I of N of the runs (a Slurm array task: "
+                                             "--shard $SLURM_ARRAY_TASK_ID/N); rerun the array once the sweeps are "
+                                             "done, then the same command without --shard merges and reports")
 
     def __post_init__(self):
         self.strategies, self.schedules = tuple(self.strategies), tuple(self.schedules)

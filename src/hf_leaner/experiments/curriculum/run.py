@@ -213,7 +213,9 @@ def train_run(study: StudyArguments, data: StudyData, settings: dict) -> dict:
 
 
 class Study:
-    """Runs (or reuses) every cell; ``trained`` counts the runs this invocation trained."""
+    """Runs (or reuses) every cell; ``trained`` counts the runs this invocation trained. With ``workers > 1`` or a
+    ``shard``, the runs go in two waves to worker processes: every learning-rate sweep (first seed), then the other
+    seeds at each cell's chosen LR; the records are the files a serial study writes."""
 
     def __init__(self, study: StudyArguments):
         self.args, self.data, self.trained, self.reused = study, None, 0, 0
@@ -230,15 +232,49 @@ class Study:
         record = train_run(self.args, self.data, settings)
         write_atomic(path, json.dumps(record, indent=1))
         self.trained += 1
-        share = f" x{fraction:g}" if fraction != 1 else ""
-        print(f"[run {self.trained}] {schedule:<5} {strategy + share:<26} lr={lr:<7g} seed={seed}: val "
-              f"{record['final_loss']:.4f}"
-              f", held-out {record['heldout_loss']:.4f} ({record['seconds']:.0f}s)", flush=True)
+        print(run_line(self.trained, settings, record), flush=True)
         return record
 
-    def cells(self) -> dict:
+    def stored(self, key: tuple) -> dict | None:
+        schedule, strategy, lr, seed, fraction = key
+        return stored_run(run_path(self.args, *key), run_settings(self.args, STRATEGIES[strategy], schedule, lr, seed,
+                                                                  fraction))
+
+    def train_in_workers(self, keys: list[tuple]) -> None:
+        """Train the missing runs among ``keys`` (this shard's share of them) in worker processes."""
+        from hf_leaner.experiments.parallel import in_shard, run_parallel
+
+        a = self.args
+        todo = [k for i, k in enumerate(keys) if in_shard(i, a.shard) and self.stored(k) is None]
+        if not todo:
+            return
+        if not (Path(a.output_dir) / "tokenizer" / "tokenizer.json").is_file():
+            prepare_data(a)  # the tokenizer is trained once, here, before the workers read it
+        for (_, key), record in run_parallel([(a, k) for k in todo], train_cell, a.workers):
+            self.trained += 1
+            print(run_line(self.trained, record["settings"], record), flush=True)
+
+    def cells(self) -> dict | None:
         """(schedule, strategy, budget fraction) -> {"lr": chosen LR, "sweep": {lr: held-out loss},
-        "runs": [records at that LR]}."""
+        "runs": [records at that LR]}; None when this shard cannot finish yet (another shard's sweep is missing)."""
+        a = self.args
+        if a.workers > 1 or a.shard:
+            sweeps = [(sc, st, lr, a.seeds[0], f) for sc in a.schedules for f in a.budget_fractions
+                      for st in a.strategies for lr in a.learning_rates]
+            self.train_in_workers(sweeps)
+            if any(self.stored(k) is None for k in sweeps):
+                return None
+            chosen = {(sc, st, f): min(a.learning_rates, key=lambda lr: self.stored((sc, st, lr, a.seeds[0], f))
+                                       ["heldout_loss"]) for sc, st, _, _, f in sweeps}
+            self.train_in_workers([(sc, st, lr, seed, f) for (sc, st, f), lr in chosen.items() for seed in a.seeds[1:]])
+            if a.shard:
+                return None
+        trained, self.trained = self.trained, 0
+        out = self.serial_cells()
+        self.trained, self.reused = self.trained + trained, self.reused - trained
+        return out
+
+    def serial_cells(self) -> dict:
         a, out = self.args, {}
         for schedule in a.schedules:  # one schedule family complete before the next: a cut-short study says something
             for fraction in a.budget_fractions:  # the full budget first
@@ -253,6 +289,27 @@ class Study:
         return out
 
 
+def run_line(n: int, settings: dict, record: dict) -> str:
+    fraction = settings.get("budget_fraction", 1.0)
+    share = f" x{fraction:g}" if fraction != 1 else ""
+    return (f"[run {n}] {settings['schedule']:<5} {settings['strategy'] + share:<26} lr={settings['learning_rate']:<7g} "
+            f"seed={settings['seed']}: val {record['final_loss']:.4f}, held-out {record['heldout_loss']:.4f} "
+            f"({record['seconds']:.0f}s)")
+
+
+_WORKER_DATA: dict[str, StudyData] = {}  # a worker prepares the study's data once, for every run it is given
+
+
+def train_cell(task: tuple[StudyArguments, tuple]) -> dict:
+    """One run in a worker process: train it and write its record where a serial study would."""
+    study, (schedule, strategy, lr, seed, fraction) = task
+    if study.output_dir not in _WORKER_DATA:
+        _WORKER_DATA[study.output_dir] = prepare_data(study)
+    settings = run_settings(study, STRATEGIES[strategy], schedule, lr, seed, fraction)
+    record = train_run(study, _WORKER_DATA[study.output_dir], settings)
+    write_atomic(run_path(study, schedule, strategy, lr, seed, fraction), json.dumps(record, indent=1))
+    return record
+
 
 def run_study(study: StudyArguments) -> dict:
     """Run (or reuse) every cell, then write study.json, study.md and the plot; returns the summary."""
@@ -261,6 +318,8 @@ def run_study(study: StudyArguments) -> dict:
     t0 = time.time()
     runner = Study(study)
     every = runner.cells()
+    if every is None:  # a shard: its runs are on disk; the merge (the same command without --shard) reports
+        return {"shard": study.shard, "trained": runner.trained, "seconds": round(time.time() - t0, 1)}
     cells = {(schedule, strategy): cell for (schedule, strategy, f), cell in every.items() if f == 1}
     smaller = {key: cell for key, cell in every.items() if key[2] != 1}
     if study.glue:
