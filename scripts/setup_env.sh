@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create (once) the project's virtual environment in .venv and install hf-leaner into it.
-# torch goes in first, as the CPU build unless an NVIDIA GPU is present, so that resolving the other
-# packages never pulls several GB of CUDA wheels on a CPU machine. Re-running is cheap: it only
+# torch goes in first, as the CPU build unless an NVIDIA GPU is present (a local CPU wheel, else PyTorch's CPU
+# index), so that resolving the other packages never pulls several GB of CUDA wheels on a CPU machine. Re-running is cheap: it only
 # reinstalls when pyproject.toml (or this script) changed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -27,9 +27,16 @@ links=()
 if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
   if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
     "${pip[@]}" install -q "torch==$TORCH_VERSION" numpy "${links[@]}"
+  elif compgen -G "/opt/wheels/torch-$TORCH_VERSION+cpu-*.whl" >/dev/null; then
+    # a CPU wheel on disk: "+cpu" pins exactly it (PyPI has no such build), its dependencies come from PyPI
+    "${pip[@]}" install -q "torch==$TORCH_VERSION+cpu" numpy --find-links /opt/wheels
   else
-    "${pip[@]}" install -q "torch==$TORCH_VERSION" numpy "${links[@]}" \
-      || "${pip[@]}" install -q "torch==$TORCH_VERSION" numpy --index-url https://download.pytorch.org/whl/cpu
+    # no GPU: PyTorch's CPU index first (PyPI's torch is the multi-GB CUDA build); "+cpu" sorts above the plain
+    # version, so pip takes the CPU build wherever that index answers, and PyPI still serves the rest
+    "${pip[@]}" install -q "torch==$TORCH_VERSION" numpy --index-url https://download.pytorch.org/whl/cpu \
+      --extra-index-url https://pypi.org/simple --retries 1 --timeout 15 \
+      || { echo "hf-leaner: PyTorch's CPU index is unreachable; installing torch from PyPI (a CUDA build)" >&2
+           "${pip[@]}" install -q "torch==$TORCH_VERSION" numpy; }
   fi
 fi
 # pin whatever torch is now installed, so no dependency can swap it for a CUDA build

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
 import sys
 import warnings
 
@@ -97,6 +98,14 @@ def format_warning(message, category, filename, lineno, line=None) -> str:
     return f"hf-leaner: warning: {one_line(message)}\n"
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is, so every ``with`` and ``finally`` on the way out runs."""
+
+
+def _terminated(signum, frame):
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv or os.environ.get("HF_LEANER_DEBUG", "") not in ("", "0")
@@ -104,11 +113,17 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     warnings.formatwarning = format_warning
     progress = quiet_progress_when_logged()
+    # SIGTERM (timeout, Slurm, kill) unwinds like Ctrl-C: context managers close, so a local LLM endpoint or Hub
+    # server this command started stops with it instead of outliving it
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         return run(argv, progress)
     except KeyboardInterrupt:
         print("hf-leaner: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("hf-leaner: terminated", file=sys.stderr)
+        return 143
     except Exception as e:  # noqa: BLE001 -- every error becomes one line unless --debug asks for the traceback
         if debug:
             raise

@@ -57,6 +57,8 @@ def run_pretrain(argv: list[str], progress: bool) -> int:
     if unknown:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     pargs, args = parser.parse_args_into_dataclasses(args=argv, look_for_args_file=False)
+    if not progress and not any(a.split("=", 1)[0] in ("--disable_tqdm", "--disable-tqdm") for a in argv):
+        args.disable_tqdm = True  # in a log: the Trainer prints one line per logging step instead of a bar
     resume = args.resume_from_checkpoint
     summary = pretrain(pargs, args, resume_from_checkpoint=resume if resume not in (None, "False") else None)
     trainer = summary.pop("trainer")

@@ -179,7 +179,14 @@ class CurriculumArguments:
 
 @dataclass
 class CurriculumConfig(CurriculumArguments, TrainingArguments):
-    """``TrainingArguments`` plus the curriculum's settings; see :class:`CurriculumArguments`."""
+    """``TrainingArguments`` plus the curriculum's settings; see :class:`CurriculumArguments`.
+
+    Differs from ``TrainingArguments``: ``learning_rate`` defaults to 3e-3 (pretraining a tiny model from scratch;
+    transformers' 5e-5 is a fine-tuning rate that leaves such a model near the unigram loss).
+    """
+
+    learning_rate: float = field(default=3e-3, metadata={"help": "peak AdamW learning rate (3e-3: a tiny model from "
+                                 "scratch; transformers' 5e-5 is a fine-tuning rate)"})
 
     def __post_init__(self):
         self._curriculum_post_init(super().__post_init__)

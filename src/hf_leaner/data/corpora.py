@@ -31,6 +31,10 @@ def get_builder(name: str, config: str | None = None, data_dir: str | os.PathLik
     if config not in {c.name for c in cls.BUILDER_CONFIGS}:
         raise LeanerDataError(f"{name}: unknown config {config!r}; configs: {', '.join(config_names(name))}")
     source_hash = None
+    if str(data_dir) == "sample":  # the embedded sample, as the command line calls it
+        from hf_leaner.sample_data import SAMPLE_DIR
+
+        data_dir = SAMPLE_DIR
     if data_dir is not None:
         data_dir = str(Path(data_dir).expanduser().resolve())
         # the cache key follows just the files this config reads, so editing one shard rebuilds its configs only
@@ -54,7 +58,8 @@ def load_leaner(name: str, config: str | None = None, *, data_dir: str | os.Path
 
     >>> ds = load_leaner("leaner-pretrain", "leaner-10M-all", data_dir="path/to/TinyHelen", split="validation")
 
-    ``data_dir`` is a local copy in the release layout; without it the files are fetched from the Hub
+    ``data_dir`` is a local copy in the release layout (``"sample"``: the embedded sample); without it the files
+    are fetched from the Hub
     dataset ``EmpathYang/TinyHelen``. Returns a ``DatasetDict`` (or a ``Dataset`` when ``split`` is given).
     Extra keyword arguments set config fields, e.g. ``on_corrupt="warn"`` to keep the complete lines of
     a truncated ``.zst`` shard.

@@ -36,6 +36,7 @@ def _pretrain_one(a: ArchitecturesArguments, arch: str, variant: str, corpus, to
         return json.loads((out / "hf_leaner_summary.json").read_text())
     size_genre = a.data_config.split("-", 1)[1]
     pargs = PretrainArguments(arch=arch, size=a.model_size, data=a.data, data_config=f"{variant}-{size_genre}",
+                              on_corrupt=a.on_corrupt,
                               vocab_size=a.vocab_size, block_size=a.block_size, max_eval_documents=50)
     args = CurriculumConfig(output_dir=str(out), max_steps=a.steps, per_device_train_batch_size=a.batch_size,
                             learning_rate=a.learning_rate, lr_scheduler_type="cosine", warmup_steps=max(1, a.steps // 20),
@@ -55,7 +56,7 @@ def run_architectures(a: ArchitecturesArguments, progress=print) -> dict:
     out = Path(a.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     size_genre = a.data_config.split("-", 1)[1]
-    base = PretrainArguments(data=a.data)
+    base = PretrainArguments(data=a.data, on_corrupt=a.on_corrupt)
     corpora = {v: load_corpus(replace(base, data_config=f"{v}-{size_genre}")) for v in ("leaner", "original")}
     tasks = a.glue_tasks or [t for t in DEFAULT_TASKS if (d := load_task(t, a.data)) is not None and "train" in d]
     rows = {}

@@ -29,6 +29,8 @@ class ArchitecturesArguments:
     # data
     data: str = arg("sample", aliases=("--data_dir",), help="'sample', a release copy or a published corpus folder")
     data_config: str = arg("leaner-10M-all", help="the LEANER config; ORIGINAL is the same with original-")
+    on_corrupt: str = arg("raise", choices=("raise", "warn"), help="a truncated .zst shard of a release copy: stop, "
+                          "or keep its complete lines and say so")
     # model
     families: list[str] = arg(default_factory=lambda: list(ARCHITECTURES), nargs=None,
                               value=csv_list(str, ARCHITECTURES, "model family"),

@@ -47,7 +47,8 @@ def pretrain_both(a: InstructionExperimentArguments, out: Path, seed: int) -> di
     from hf_leaner.experiments.leaner_vs_original import _config
     from hf_leaner.train.pretrain import PretrainArguments, build_pretraining, load_corpus
 
-    pargs = PretrainArguments(arch=a.arch, size=a.model_size, data=a.data, block_size=a.block_size, vocab_size=a.vocab_size,
+    pargs = PretrainArguments(arch=a.arch, size=a.model_size, data=a.data, on_corrupt=a.on_corrupt,
+                              block_size=a.block_size, vocab_size=a.vocab_size,
                               max_eval_documents=50)
     corpora = {v: load_corpus(replace(pargs, data_config=f"{v}-{a.corpus_size}-all")) for v in VARIANTS}
     both = concatenate_datasets([corpora[v]["train"] for v in VARIANTS])

@@ -30,6 +30,8 @@ class InstructionExperimentArguments:
     data: str = arg("sample", aliases=("--data_dir",), help="pretraining corpus and LEANER-Eval questions: 'sample' "
                     "or a release copy")
     corpus_size: str = arg("10M", help="the pretraining corpus size, 10M or 100M (Python only; --scale paper: 100M)")
+    on_corrupt: str = arg("raise", choices=("raise", "warn"), help="a truncated .zst shard of a release copy: stop, "
+                          "or keep its complete lines and say so")
     original_instructions: str = arg("sample-original", help="the ORIGINAL instruction set (alpaca-cleaned file or "
                                      "datasets id; default: the sample's)")
     leaner_instructions: str | None = arg(None, help="default --data's instruction file, else the sample's")

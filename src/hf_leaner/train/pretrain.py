@@ -39,7 +39,7 @@ def load_corpus(pargs: PretrainArguments) -> DatasetDict:
     if source.is_dir() and (source / "data" / "leaner").is_dir():  # a release copy: build the config
         if pargs.data_config not in config_names("leaner-pretrain"):
             raise ValueError(f"data_config {pargs.data_config!r} is not a leaner-pretrain config")
-        return load_leaner("leaner-pretrain", pargs.data_config, data_dir=source)
+        return load_leaner("leaner-pretrain", pargs.data_config, data_dir=source, on_corrupt=pargs.on_corrupt)
     if source.is_dir() and (source / "README.md").is_file() and (source / pargs.data_config).is_dir():
         return load_dataset(str(source), pargs.data_config)  # a folder published by build-dataset
     return load_dataset(pargs.data, pargs.data_config if pargs.data_config != "leaner-10M-all" else None)

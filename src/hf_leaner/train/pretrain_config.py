@@ -34,6 +34,8 @@ class PretrainArguments:
     data_config: str = arg("leaner-10M-all", help="config of the corpus (LEANER config name for a release copy or "
                            "published folder)")
     text_column: str = arg("text", help="the column holding the documents' text")
+    on_corrupt: str = arg("raise", choices=("raise", "warn"), help="a truncated .zst shard of a release copy: stop, "
+                          "or keep its complete lines and say so")
     train_split: str = arg("train", help="the split to train on")
     eval_split: str = arg("validation", help="the split to evaluate on (none: 5%% of the training documents)")
     max_train_documents: int | None = arg(None, help="train on the first N documents (default all)")
