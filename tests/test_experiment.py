@@ -2,9 +2,14 @@
 
 import json
 import math
+from pathlib import Path
 
 from hf_leaner.cli import main
 from hf_leaner.experiments.curriculum import t_interval, tokens_to_reach
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+BENCHMARKS = [str(SHARED)] if (SHARED / "blimp").is_dir() and (SHARED / "zorro").is_dir() else []  # BLiMP, Zorro
 
 
 def test_curriculum_study_is_fair_reports_intervals_and_resumes(tmp_path, sample_dir, capsys):
@@ -13,11 +18,13 @@ def test_curriculum_study_is_fair_reports_intervals_and_resumes(tmp_path, sample
             "--batch-size", "4", "--block-size", "32", "--vocab-size", "400", "--evals", "4", "--strategies",
             "seqlen-warmup", "--seeds", "1,2", "--learning-rates", "4e-3,8e-3", "--schedules", "wsd",
             "--max-train-documents", "150", "--heldout-documents", "20", "--max-eval-documents", "10",
-            "--leaner-vs-original", "--output", str(out)]
+            "--leaner-vs-original", "--output", str(out), "--zero_shot", "own", *BENCHMARKS, "--zero_shot_pairs", "2"]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "tokens to target" in printed and "val loss on LEANER" in printed
     assert "own %" in printed and "zero-shot minimal-pair accuracy" in printed  # pairs from the training vocabulary
+    if BENCHMARKS:
+        assert "blimp %" in printed and "zorro %" in printed
     study = json.loads((out / "study.json").read_text())
     assert study["trained"] == 6 and study["reused"] == 0  # 2 strategies x (2 LRs + 1 more seed)
     rows = {r["strategy"]: r for r in study["rows"]}

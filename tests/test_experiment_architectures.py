@@ -4,7 +4,10 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+BENCHMARKS = [str(SHARED)] if (SHARED / "blimp").is_dir() and (SHARED / "zorro").is_dir() else []  # BLiMP, Zorro
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 
 
@@ -12,7 +15,8 @@ def test_architectures_experiment_table_plot_and_rerun(tmp_path):
     out = tmp_path / "exp1"
     cmd = [sys.executable, "-m", "hf_leaner.cli", "experiment", "architectures", "--families", "llama,mamba2",
            "--size", "100K", "--steps", "4", "--block-size", "32", "--batch-size", "4", "--vocab-size", "300",
-           "--glue-tasks", "rte", "--glue-epochs", "1", "--output", str(out)]
+           "--glue-tasks", "rte", "--glue-epochs", "1", "--output", str(out), "--zero_shot", "own", *BENCHMARKS,
+           "--zero_shot_pairs", "2"]
     run = subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-4000:]
     result = json.loads((out / "architectures.json").read_text())
@@ -30,7 +34,10 @@ def test_architectures_experiment_table_plot_and_rerun(tmp_path):
     assert (out / "architectures.png").stat().st_size > 1000
     assert "EXP1" in run.stdout and "mamba2" in (out / "architectures.md").read_text()
     # zero-shot grammar beside GLUE: pairs from the words both arms saw, each model and its untrained config
-    assert result["zero_shot_suites"] == ["own"] and "own LEANER view %" in (out / "architectures.md").read_text()
+    assert result["zero_shot_suites"] == ["own"] + (["blimp", "zorro"] if BENCHMARKS else [])
+    assert "own LEANER view %" in (out / "architectures.md").read_text()
+    if BENCHMARKS:
+        assert "blimp %" in run.stdout + (out / "architectures.md").read_text()
     for key, row in rows.items():
         assert 0 <= row["zero_shot"]["own"]["accuracy"] <= 1, key
     again = subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=600)

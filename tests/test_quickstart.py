@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 
 def test_quickstart_end_to_end_with_the_judge_skipped_when_no_endpoint_starts(tmp_path):
@@ -32,3 +33,22 @@ def test_quickstart_end_to_end_with_the_judge_skipped_when_no_endpoint_starts(tm
     zero_shot = json.loads((out / "zero_shot" / "results.json").read_text())
     assert len(zero_shot["models"]) == 2 and zero_shot["protocol"]["suites"]["own"]["pairs"] > 0
     assert "untrained" in text and "own %" in text
+
+
+def test_quickstart_with_a_judge_endpoint_compares_and_without_one_only_checks_plumbing(tmp_path, llm_server):
+    """A judge given by URL gets the real comparison table; the default local 135M judge checks one question and
+    prints no score that could pass for a measurement of the models."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    out = tmp_path / "quickstart"
+    benchmarks = Path(__file__).resolve().parents[2] / "shared"  # BLiMP and Zorro, when this machine has them
+    suites = ["own", str(benchmarks)] if (benchmarks / "blimp").is_dir() and (benchmarks / "zorro").is_dir() else ["own"]
+    base = [sys.executable, "-m", "hf_leaner.cli", "quickstart", "--output", str(out), "--model-size", "100K",
+            "--steps", "10", "--seeds", "1,2", "--zero_shot", *suites, "--zero_shot_pairs", "2"]
+    judged = subprocess.run(base + ["--judge_base_url", llm_server.base_url, "--judge_model", llm_server.model],
+                            capture_output=True, text=True, timeout=900, env=env)
+    assert judged.returncode == 0, judged.stderr[-3000:]
+    assert "compares the pretrained and the instructed answers" in judged.stdout
+    assert "sum of 3 criteria (0-15)" in judged.stdout[judged.stdout.rindex("step "):]
+    assert json.loads((out / "judge" / "results.json").read_text())["judge"]["model"] == llm_server.model
+    if len(suites) == 2:  # BLiMP and Zorro columns beside the pairs made from the training vocabulary
+        assert "blimp %" in judged.stdout and "zorro %" in judged.stdout and "at most 2 pairs per paradigm" in judged.stdout

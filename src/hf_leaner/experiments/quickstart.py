@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hf_leaner.data.release import CORPORA, SIZES, SPLITS
+from hf_leaner.llm.connect import check_endpoint
 from hf_leaner.models.presets import ARCHITECTURES
-from hf_leaner.utils.args import arg, at_least, csv_list, model_size, positive_int, release_dir, writable_output
+from hf_leaner.utils.args import (arg, at_least, csv_list, model_size, nonnegative_int, positive_int, release_dir,
+                                  writable_output)
+from hf_leaner.utils.errors import UsageError
 from hf_leaner.utils.tables import text_table
 
 from .strategies import STRATEGIES
@@ -42,9 +45,20 @@ class QuickstartArguments:
     block_size: int = arg(128, "tokens per training block", value=at_least(8, "tokens per training block"))
     skip_instruct: bool = arg(False, "stop after pretraining (no instruction tuning, no judge)")
     zero_shot: list[str] = arg(help=ZERO_SHOT_HELP, default_factory=lambda: [OWN], nargs="+")
+    zero_shot_pairs: int = arg(100, "at most N pairs per paradigm of each --zero_shot suite (a seeded subset, "
+                                      "said in the output; 0: all)", value=nonnegative_int)
+    judge_base_url: str | None = arg(None, "an OpenAI-compatible endpoint (ending in /v1) whose model judges the "
+                                     "answers; without it the local 135M endpoint only checks the plumbing")
+    judge_model: str | None = arg(None, "the judge's model name (with --judge_base_url)")
+    judge_api_key_env: str | None = arg(None, "environment variable holding the judge's key (default "
+                                        "HF_LEANER_LLM_API_KEY, then OPENAI_API_KEY)")
 
     def __post_init__(self):
         check_zero_shot(self.zero_shot)
+        if self.judge_base_url:
+            check_endpoint(self.judge_base_url, self.judge_model, "--judge_base_url")
+        elif self.judge_model:
+            raise UsageError("--judge_model needs --judge_base_url (without both, the local endpoint checks plumbing)")
 
 
 def run_quickstart(args: QuickstartArguments, progress: bool = False) -> list[tuple[str, str, str]]:
@@ -63,7 +77,8 @@ def run_quickstart(args: QuickstartArguments, progress: bool = False) -> list[tu
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     summary = []
-    print(f"[1/4] publishing the LEANER corpora from {data_dir} to {out / 'datasets'}")
+    stages = 4 + (args.zero_shot != ["none"]) + (not args.skip_instruct)
+    print(f"[1/{stages}] publishing the LEANER corpora from {data_dir} to {out / 'datasets'}")
     for name in CORPORA:
         t0 = time.time()
         published = publish_corpus(name, out / "datasets", data_dir=data_dir, on_corrupt="warn", progress=False)
@@ -71,14 +86,18 @@ def run_quickstart(args: QuickstartArguments, progress: bool = False) -> list[tu
         rows = sum(sum(r.splits.values()) for r in built)
         summary.append((f"publish {name}", f"{len(built)} configs, {rows:,} rows", f"{time.time() - t0:.1f}s"))
 
-    print(f"[2/4] training a {args.vocab_size:,}-token byte-level BPE tokenizer on the LEANER training text")
+    print(f"[2/{stages}] training a byte-level BPE tokenizer of up to {args.vocab_size:,} tokens on the LEANER "
+          "training text")
     t0 = time.time()
     train = load_leaner("leaner-pretrain", f"leaner-{args.corpus_size}-all", data_dir=data_dir, split="train")
     tokenizer = train_tokenizer(iter(train["text"]), "clm", vocab_size=args.vocab_size)
     tokenizer.save_pretrained(out / "tokenizer")
-    summary.append(("tokenizer", f"{len(tokenizer):,} tokens -> {out / 'tokenizer'}", f"{time.time() - t0:.1f}s"))
+    if len(tokenizer) < args.vocab_size:
+        print(f"  learned {len(tokenizer):,} tokens: asked for {args.vocab_size:,}, the corpus has no more pairs to merge")
+    summary.append(("tokenizer", f"{len(tokenizer):,} tokens (asked for {args.vocab_size:,}) -> {out / 'tokenizer'}",
+                    f"{time.time() - t0:.1f}s"))
 
-    print(f"[3/4] LEANER vs ORIGINAL statistics on the same documents ({args.corpus_size} {args.split})")
+    print(f"[3/{stages}] LEANER vs ORIGINAL statistics on the same documents ({args.corpus_size} {args.split})")
     t0 = time.time()
     rows = stats.release_statistics(data_dir, args.corpus_size, args.split, NATURAL_GENRES, tokenizer, progress=False)
     (out / "statistics.json").write_text(stats.to_json(rows))
@@ -86,29 +105,32 @@ def run_quickstart(args: QuickstartArguments, progress: bool = False) -> list[tu
     print()
     print(stats.format_table(rows))
 
-    summary.append(pretraining_stage(args, data_dir, out / "pretrain", progress))
+    summary.append(pretraining_stage(args, data_dir, out / "pretrain", progress, f"[4/{stages}]"))
     if args.zero_shot != ["none"]:
-        summary.append(zero_shot_stage(args, train["text"], out, progress))
+        summary.append(zero_shot_stage(args, train["text"], out, progress, f"[5/{stages}]"))
     if not args.skip_instruct:
         model = pretrained_folder(out / "pretrain")
         if model is None:
             print("[instruct] skipped: no saved pretrained model under " + str(out / "pretrain"))
         else:
+            print(f"\n[{stages}/{stages}] instruction tuning, answers, the judge")
             summary += instruction_stage(out, model, data=str(args.data) if args.data else "sample",
-                                         progress=progress)
+                                         progress=progress, judge=(args.judge_base_url, args.judge_model,
+                                                                   args.judge_api_key_env))
     print()
     print(text_table(("step", "result", "time"), summary))
     return summary
 
 
-def pretraining_stage(args: QuickstartArguments, data_dir, out: Path, progress: bool) -> tuple[str, str, str]:
+def pretraining_stage(args: QuickstartArguments, data_dir, out: Path, progress: bool,
+                      stage: str = "[pretrain]") -> tuple[str, str, str]:
     """The chosen strategy next to the random baseline, same tokens, same LR schedule, a few seeds; says plainly
     whether it wins. Returns the summary row."""
     from .curriculum import StudyArguments, compare_finals, run_study
 
     t0 = time.time()
     budget = args.steps * 8 * args.block_size
-    print(f"\n[4/4] pretraining a tiny {args.arch} ({args.model_size}): {args.curriculum} ("
+    print(f"\n{stage} pretraining a tiny {args.arch} ({args.model_size}): {args.curriculum} ("
           f"{STRATEGIES[args.curriculum].what}) next to a random-order baseline; {budget:,} tokens each, "
           f"{QUICKSTART_SCHEDULE} LR schedule, seeds {','.join(map(str, args.seeds))}")
     study = StudyArguments(data=str(data_dir), data_config=f"leaner-{args.corpus_size}-all", output_dir=str(out),
@@ -127,7 +149,8 @@ def pretraining_stage(args: QuickstartArguments, data_dir, out: Path, progress: 
             f"{time.time() - t0:.1f}s")
 
 
-def zero_shot_stage(args: QuickstartArguments, texts, out: Path, progress: bool) -> tuple[str, str, str]:
+def zero_shot_stage(args: QuickstartArguments, texts, out: Path, progress: bool,
+                    stage: str = "[zero-shot]") -> tuple[str, str, str]:
     """Every pretrained model scored zero-shot on minimal pairs (by default pairs made from the training vocabulary,
     offline), mean ± 95% interval over seeds per strategy, beside the same model untrained."""
     from .curriculum.report import t_interval
@@ -137,10 +160,12 @@ def zero_shot_stage(args: QuickstartArguments, texts, out: Path, progress: bool)
     runs = sorted(p.parent for p in (out / "pretrain" / "runs").rglob("config.json"))
     # runs/<schedule>/<strategy>/lr<LR>_seed<S>: label each model by strategy and seed
     models = {f"{run.parent.name}/{run.name.rsplit('_', 1)[1]}": str(run) for run in runs}
-    print(f"\n[zero-shot] scoring {len(models)} pretrained models on minimal pairs ({', '.join(args.zero_shot)})")
+    print(f"\n{stage} zero-shot: scoring {len(models)} pretrained models on minimal pairs ({', '.join(args.zero_shot)})")
     suites, data = zero_shot_suites(args.zero_shot, texts, out / "zero_shot")
-    scores = score_models(models, suites, data, out / "zero_shot")
-    floor = score_models(dict(list(models.items())[:1]), suites, data, out / "zero_shot" / "untrained", untrained=True)
+    cap = args.zero_shot_pairs or None
+    scores = score_models(models, suites, data, out / "zero_shot", cap)
+    floor = score_models(dict(list(models.items())[:1]), suites, data, out / "zero_shot" / "untrained", cap,
+                         untrained=True)
     rows = []
     for strategy in dict.fromkeys(label.split("/")[0] for label in models):
         seeds = [label for label in models if label.startswith(strategy + "/")]
@@ -151,7 +176,8 @@ def zero_shot_stage(args: QuickstartArguments, texts, out: Path, progress: bool)
     print()
     print(text_table(("model", "seeds", *(f"{suite} %" for suite in suites)), rows))
     print(f"accuracy: the grammatical sentence more probable, ties half (chance 50); mean ± 95% t-interval over "
-          f"seeds; per paradigm: {out / 'zero_shot' / 'results.md'}")
+          f"seeds" + (f"; at most {cap} pairs per paradigm (a seeded subset)" if cap else "")
+          + f"; per paradigm: {out / 'zero_shot' / 'results.md'}")
     best = ", ".join(f"{row[0]} {row[2]}" for row in rows)
     return ("zero-shot", f"{suites[0]}: {best} -> {out / 'zero_shot'}", f"{time.time() - t0:.1f}s")
 
@@ -168,13 +194,13 @@ def pretrained_folder(pretrain_dir: Path) -> Path | None:
 
 
 def instruction_stage(out: Path, pretrained: Path, data: str = "sample", steps: int = 40, questions: int = 3,
-                      progress: bool = False) -> list[tuple[str, str, str]]:
+                      progress: bool = False, judge: tuple = (None, None, None)) -> list[tuple[str, str, str]]:
     """A short instruction tuning of ``pretrained``, answers of the pretrained and the tuned model to a handful of
-    sample questions, judged by the local endpoint (skipped, with the reason, when it cannot start)."""
+    sample questions, then the judge: a capable one (``judge`` = base URL, model, key variable) compares the two;
+    without one, the local 135M endpoint only checks that judging works end to end (one question, no scores shown:
+    its ratings follow the order of the answers, not their quality). Skipped, with the reason, when no endpoint."""
     from hf_leaner.data.instructions import load_instruction_records
     from hf_leaner.evaluation.generate import generate_answers, load_questions
-    from hf_leaner.evaluation.judge import format_results, run_judge
-    from hf_leaner.llm.connect import connect
     from hf_leaner.train.instruct import InstructArguments, instruct, resolve_source
     from hf_leaner.utils.errors import LeanerDataError
     from hf_leaner.utils.logging import quiet_libraries
@@ -188,7 +214,7 @@ def instruction_stage(out: Path, pretrained: Path, data: str = "sample", steps: 
     except LeanerDataError as exc:
         print(f"[instruct] {exc}; using the embedded sample's LEANER-Instruct file instead")
         data = "sample"
-    print(f"\n[instruct] tuning {pretrained.name} on LEANER-Instruct for {steps} steps (loss on the response only)")
+    print(f"[instruct] tuning {pretrained.name} on LEANER-Instruct for {steps} steps (loss on the response only)")
     s = instruct(InstructArguments(model=str(pretrained), output_dir=str(tuned), data=data, max_steps=steps,
                                    progress=progress, quiet=True))
     rows.append(("instruction tuning", f"{s['steps']} steps, val loss {s['eval_loss']:.3f} -> {tuned}",
@@ -201,21 +227,48 @@ def instruction_stage(out: Path, pretrained: Path, data: str = "sample", steps: 
         g = generate_answers(str(model), qs, files[-1], max_new_tokens=48)
         print(f"[generate] {name}: {g['answered']} answers, {g['tokens_per_s']:.0f} tokens/s -> {files[-1]}")
     rows.append(("generation", f"{len(qs)} questions x 2 models -> {out / 'answers'}", f"{time.time() - t0:.1f}s"))
+    rows.append(judge_stage(out, files, judge))
+    return rows
+
+
+def judge_stage(out: Path, files: list[Path], judge: tuple) -> tuple[str, str, str]:
+    from hf_leaner.evaluation.judge import format_results, run_judge
+    from hf_leaner.llm.connect import connect
+
     t0 = time.time()
-    print("[judge] starting the local OpenAI-compatible endpoint (SmolLM2-135M-Instruct; its scores test the "
-          "plumbing, not the models)")
+    base_url, model, key_env = judge
+    capable = base_url is not None
+    later = (f"`hf-leaner judge --base_url URL --model NAME --answers {' '.join(map(str, files))} --output_dir "
+             f"{out / 'judge'}`")
+    if capable:
+        print(f"[judge] {model} at {base_url} compares the pretrained and the instructed answers")
+    else:
+        print("[judge] plumbing check: the local endpoint (SmolLM2-135M-Instruct) judges one question; a 135M judge "
+              "rates answers by their order, not their quality, so no score is shown (for the comparison: "
+              "--judge_base_url URL --judge_model NAME)")
     with contextlib.ExitStack() as stack:
         try:
-            client = stack.enter_context(connect("local", max_concurrency=2, cache_dir=out / "judge" / "llm_cache"))
+            client = stack.enter_context(connect(base_url or "local", model, api_key_env=key_env, max_concurrency=2,
+                                                 cache_dir=out / "judge" / "llm_cache"))
         except Exception as exc:  # noqa: BLE001 -- no endpoint is a reason to skip the judge, not to fail the job
-            print(f"[judge] skipped: no local endpoint could be started ({type(exc).__name__}: {exc}); judge later "
-                  f"with `hf-leaner judge --base_url URL --model NAME --answers {' '.join(map(str, files))} "
-                  f"--output_dir {out / 'judge'}`")
-            rows.append(("judge", "skipped: no endpoint", f"{time.time() - t0:.1f}s"))
-            return rows
+            what = f"{base_url} could not be reached" if capable else "no local endpoint could be started"
+            print(f"[judge] skipped: {what} ({type(exc).__name__}: {exc}); judge later with " + later)
+            return ("judge", "skipped: no endpoint", f"{time.time() - t0:.1f}s")
+        if not capable:  # one question's answers, in both orders: enough to prove the path works
+            files = [_first_answer(f, out / "judge" / "plumbing" / f.name) for f in files]
         results = run_judge(client, files, out / "judge", log=lambda m: print(f"[judge] {m[7:]}"))
+    if not capable:
+        r = results["all"]
+        replies = sum(v["scored"] for v in r.values())
+        return ("judge", f"plumbing check (local 135M): {replies}/{sum(v['questions'] for v in r.values())} "
+                f"judgements parsed; for a comparison give --judge_base_url", f"{time.time() - t0:.1f}s")
     print()
     print(format_results(results))
     sums = ", ".join(f"{m} {r['sum']:.1f}" if r["sum"] is not None else f"{m} -" for m, r in results["all"].items())
-    rows.append(("judge", f"sum of 3 criteria (0-15): {sums} -> {out / 'judge'}", f"{time.time() - t0:.1f}s"))
-    return rows
+    return ("judge", f"{model}: sum of 3 criteria (0-15): {sums} -> {out / 'judge'}", f"{time.time() - t0:.1f}s")
+
+
+def _first_answer(path: Path, to: Path) -> Path:
+    to.parent.mkdir(parents=True, exist_ok=True)
+    to.write_text(path.read_text().splitlines()[0] + "\n")
+    return to
