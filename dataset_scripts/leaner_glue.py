@@ -1,4 +1,4 @@
-"""LEANER-GLUE: the nine GLUE tasks with simplified sentences and GLUE's own labels.
+"""LEANER-GLUE: GLUE's tasks with simplified sentences and GLUE's own labels (the configs below are the tasks built).
 
 One config per task, with GLUE's features: class names for the classification tasks, a float score
 for STS-B, and MNLI's matched/mismatched evaluation splits. Test labels are -1, as in GLUE.

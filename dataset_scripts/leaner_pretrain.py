@@ -2,7 +2,8 @@
 
 One config per ``{variant}-{size}-{genre}``:
 
-* variant ``leaner`` (the GPT-4 simplified text) or ``original`` (the text it was simplified from);
+* variant ``leaner`` (the simplified text; in the release, the authors' GPT-4 rewrite) or ``original`` (the text it
+  was simplified from);
 * size ``10M`` or ``100M`` (the release's 10M folder plus its 100M folder);
 * genre one of web, book, wiki, textbook, conversation, code, math, or ``all`` = the natural-language
   genres the paper pretrains on (web, book, wiki, textbook, conversation).

@@ -40,6 +40,10 @@ def test_every_pretrain_config_published_with_card(sample_published, sample_dir)
     assert {i["config_name"] for i in card["dataset_info"]} == set(names)
     body = (out / "leaner-pretrain" / "README.md").read_text()
     assert "2501.00522" in body and "@misc" in body
+    # the card says where its rows came from: the sample is ours and a toy, not the release's GPT-4 rewrite
+    assert "built from **hf-leaner's embedded sample**" in body and "(`EmpathYang/TinyHelen`" not in body
+    assert "https://github.com/)" not in body
+    assert "nine GLUE" not in (out / "leaner-glue" / "README.md").read_text()
     # the sample's 10M leaner web train shard has 240 documents
     web = load_dataset(str(out / "leaner-pretrain"), "leaner-10M-web")
     assert web["train"].num_rows == count_records(sample_dir / "data/leaner/10M/train/web0000.jsonl") == 240

@@ -131,7 +131,7 @@ def _publish_config(name, config, folder, work, manifest, data_dir, kwargs, max_
     files = _install_config(staging, folder / config, builder.dataset_name)
     info = builder.info
     splits = {s: info.splits[s].num_examples for s in info.splits}
-    manifest[config] = {"fingerprint": fp, "splits": splits, "note": note,
+    manifest[config] = {"fingerprint": fp, "splits": splits, "note": note, "source": describe_source(data_dir),
                         "files": [f"{config}/{f}" for f in files], "dataset_info": info._to_yaml_dict()}
     _write_json_atomic(work / MANIFEST, manifest)  # after each config: an interrupted build resumes here
     return ConfigResult(config, "built", splits, note)
@@ -164,6 +164,29 @@ def _split_of_file(name: str) -> str:
     return name.split("-", 1)[0] if "-of-" in name else name.rsplit(".", 1)[0]
 
 
+def describe_source(data_dir) -> str:
+    """Where a config's rows came from, as its card must say it."""
+    from hf_leaner.sample_data import SAMPLE_DIR
+
+    if data_dir is None:
+        return "release"
+    if str(data_dir) == "sample" or Path(data_dir).resolve() == Path(SAMPLE_DIR).resolve():
+        return "sample"
+    return "release-copy"
+
+
+SOURCES = {
+    "release": "built from the public release (the Hub dataset `EmpathYang/TinyHelen`, whose LEANER text is the "
+               "authors' GPT-4 rewrite)",
+    "release-copy": "built from a local copy of the public release (`EmpathYang/TinyHelen`, whose LEANER text is the "
+                    "authors' GPT-4 rewrite)",
+    "sample": "built from **hf-leaner's embedded sample**, a small toy corpus written by the hf-leaner authors in the "
+              "release's layout to test the pipeline: it is not the release's text, its LEANER side is not a GPT-4 "
+              "rewrite and has about a hundred distinct words, and models trained on it show the pipeline, not "
+              "the method",
+}
+
+
 def write_card(name: str, folder: Path, manifest: dict) -> Path:
     cls = builder_class(name)
     order = config_names(name)
@@ -192,13 +215,17 @@ def write_card(name: str, folder: Path, manifest: dict) -> Path:
         for s, n in manifest[c]["splits"].items():
             table.append(f"| `{c}` | {s} | {n:,} |")
     notes = [f"- `{c}`: {manifest[c]['note']}" for c in built if manifest[c].get("note")]
+    source_of = {c: manifest[c].get("source", "release-copy") for c in built}
+    sources = sorted(set(source_of.values()))
+    provenance = "; ".join(SOURCES[k] + (f" (configs: {', '.join(c for c in built if source_of[c] == k)})"
+                                         if len(sources) > 1 else "") for k in sources)
     body = f"""
 # {data.pretty_name}
 
 {(sys.modules[cls.__module__].__doc__ or '').strip()}
 
-Part of the LEANER dataset suite of *TinyHelen's First Curriculum* (arXiv:2501.00522), built from the
-public release (`EmpathYang/TinyHelen`) by [hf-leaner](https://github.com/) {__version__}.
+Part of the LEANER dataset suite of *TinyHelen's First Curriculum* (arXiv:2501.00522), {provenance}, by
+hf-leaner {__version__}.
 
 ## Loading
 
