@@ -13,8 +13,8 @@
   target that sees only the tokens before it (``perm_mask``), after the ``<sep>`` that ends a packed document.
 
 Every sentence is scored by the model's own tokenizer, log-softmax in fp32, summed in float64, with no gradients.
-Sentences are deduplicated and sorted by length, then batched under a budget of token positions (and of logits,
-for large vocabularies), so padding is rare; padding is on the right, where none of these reads can see it.
+Sentences are deduplicated and batched by token length under a budget of token positions (and of logits, for large
+vocabularies): a batch holds one length, so there is no padding and no attention mask (attention's fast path).
 """
 
 from __future__ import annotations
@@ -112,14 +112,16 @@ class SentenceScorer:
         return (n_tokens + 2) * n_tokens if self.objective == "masked" else n_tokens + 1
 
     def _batches(self, order: list[int], pieces):
-        batch, longest = [], 0
+        """Sentences of one token length per batch (``order`` is sorted by length): no padding, so no attention
+        mask, which lets attention take its fast path."""
+        batch, length = [], None
         for k in order:
             n = len(pieces[k][0])
-            if batch and self._positions(max(longest, n)) * (len(batch) + 1) > self.batch_tokens:
+            if batch and (n != length or self._positions(n) * (len(batch) + 1) > self.batch_tokens):
                 yield batch
-                batch, longest = [], 0
+                batch = []
             batch.append(k)
-            longest = max(longest, n)
+            length = n
         if batch:
             yield batch
 
@@ -141,7 +143,7 @@ class SentenceScorer:
     def _causal(self, batch) -> np.ndarray:
         prefix = [self.start_id] if self.start_id is not None else []  # without one, the first token goes unscored
         ids, mask = self._padded([prefix + list(t) for t, _ in batch])
-        logits = self.model(input_ids=ids, attention_mask=mask).logits[:, :-1]
+        logits = self.model(input_ids=ids, attention_mask=None if bool(mask.all()) else mask).logits[:, :-1]
         token_lp = self._gather(logits, ids[:, 1:]) * mask[:, 1:]
         return token_lp.double().sum(-1).cpu().numpy()
 
@@ -162,7 +164,7 @@ class SentenceScorer:
                 targets.append(tokens[i])
                 where.append(i + 1)
         ids, mask = self._padded(rows)
-        logits = self.model(input_ids=ids, attention_mask=mask).logits
+        logits = self.model(input_ids=ids, attention_mask=None if bool(mask.all()) else mask).logits
         picked = logits[torch.arange(len(rows)), torch.tensor(where, device=self.device)]
         token_lp = self._gather(picked, torch.tensor(targets, device=self.device)).double().cpu().numpy()
         return np.bincount(np.array(owner), weights=token_lp, minlength=len(batch))
