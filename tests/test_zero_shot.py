@@ -284,3 +284,26 @@ def test_blimp_by_hub_id_is_downloaded_only_when_asked(tiny_model, tmp_path, for
     paradigms = results["models"]["tiny-llama0"]["suites"]["blimp"]["paradigms"]
     assert {k: v["pairs"] for k, v in paradigms.items()} == {k: len(v) for k, v in by_paradigm.items()}
     assert results["protocol"]["suites"]["blimp"]["source"] == "nyu-mll/blimp"
+
+
+def test_several_models_in_two_workers_score_as_one_process_does(tiny_model, tmp_path, forty_pairs):
+    suite = tmp_path / "pairs.jsonl"
+    suite.write_text("".join(json.dumps({"sentence_good": p.good, "sentence_bad": p.bad, "UID": p.paradigm}) + "\n"
+                             for p in forty_pairs))
+    outs = {}
+    for workers in ("1", "2"):
+        outs[workers] = tmp_path / f"w{workers}"
+        run = subprocess.run(CLI + ["eval-zero-shot", str(tiny_model("llama")), str(tiny_model("bert")), "--suites",
+                                    "mine", "--data", f"mine={suite}", "--workers", workers, "--output_dir",
+                                    str(outs[workers])], capture_output=True, text=True, env=ENV, timeout=600)
+        assert run.returncode == 0, run.stderr[-2000:]
+    assert (outs["1"] / "predictions" / "mine.jsonl").read_text() == (outs["2"] / "predictions" / "mine.jsonl").read_text()
+    one, two = (json.loads((outs[w] / "results.json").read_text())["models"] for w in ("1", "2"))
+    assert list(one) == list(two) == ["tiny-llama0", "tiny-bert0"]  # the order given, not the order finished
+    assert without_seconds(one) == without_seconds(two)  # every accuracy, tie and count, wall times aside
+
+
+def without_seconds(value):
+    if isinstance(value, dict):
+        return {k: without_seconds(v) for k, v in value.items() if k != "seconds"}
+    return value

@@ -146,11 +146,8 @@ def _load_cell(path: Path, key: str) -> dict | None:
 
 
 def run_zero_shot(args: ZeroShotArguments, progress: bool | None = None) -> dict:
-    """Score every model on every suite (resuming finished cells); write results.json, results.md, the PNG and
-    predictions/<suite>.jsonl; return the results."""
-    from tqdm.auto import tqdm
-
-    from .sentence_scores import SentenceScorer
+    """Score every model on every suite (resuming finished cells; with ``args.workers`` > 1, several models at once,
+    one process each); write results.json, results.md, the PNG and predictions/<suite>.jsonl; return the results."""
     from .zero_shot_report import write_report
 
     progress = sys.stderr.isatty() if progress is None else progress
@@ -164,43 +161,65 @@ def run_zero_shot(args: ZeroShotArguments, progress: bool | None = None) -> dict
     runs = [(name, key, None) for name, key in keys.items()]
     if args.untrained:
         runs = [r for name, key, _ in runs for r in ((name, key, None), (name, f"{key}-untrained", args.seed))]
+    tasks = [(args, suites, run, progress and args.workers <= 1) for run in runs]
+    scored = dict(_in_workers(tasks, args.workers))
     results = {"protocol": _protocol(args, suites), "models": {}}
-    for name, model_key, untrained_seed in runs:
-        fingerprint, scorer, scored = model_fingerprint(name), None, 0
-        if untrained_seed is not None:
-            fingerprint = f"untrained:{untrained_seed}:{_config_hash(name)}"
+    for name, model_key, untrained_seed in runs:  # in the order given, whichever worker finished first
+        cells_by_suite, objective, n_scored = scored[model_key]
         entry = {"model": name, "untrained": untrained_seed is not None, "suites": {}}
-        for suite, info in suites.items():
-            cells = {}
-            bar = tqdm(info["pairs"].items(), desc=f"{model_key} {suite}", unit="paradigm", disable=not progress)
-            for paradigm, pairs in bar:
-                key = hashlib.sha256(json.dumps([SCORING_VERSION, fingerprint, args.pll, suite, paradigm,
-                                                 _pairs_hash(pairs)]).encode()).hexdigest()
-                path = out / "cells" / model_key / suite / f"{paradigm}.json"
-                cell = _load_cell(path, key)
-                if cell is None:
-                    if scorer is None:
-                        scorer = SentenceScorer.from_pretrained(name, untrained_seed, batch_tokens=args.batch_tokens,
-                                                                pll=args.pll, device=args.device)
-                    start = time.perf_counter()
-                    rows = score_pairs(scorer, pairs)
-                    cell = {"key": key, "seconds": round(time.perf_counter() - start, 3), "rows": rows}
-                    write_atomic(path, json.dumps(cell))
-                    scored += len(pairs)
-                cells[paradigm] = cell
-            phenomena = {p: ps[0].phenomenon for p, ps in info["pairs"].items()}
-            entry["suites"][suite] = summarize_suite(cells, phenomena)
+        for suite, cells in cells_by_suite.items():
+            phenomena = {p: ps[0].phenomenon for p, ps in suites[suite]["pairs"].items()}
+            entry["suites"][suite] = s = summarize_suite(cells, phenomena)
             _write_predictions(out, suite, model_key, cells, append=model_key != runs[0][1])
-            s = entry["suites"][suite]
             if not progress:
                 print(f"eval-zero-shot: {model_key} {suite}: accuracy {_fmt(s['accuracy'])} over {s['pairs']:,} pairs "
                       f"({s['ties']} ties), LEANER view {_fmt(s['leaner_view']['accuracy'])}", flush=True)
-        entry["objective"] = scorer.objective if scorer is not None else _objective(name)
-        entry["pairs_scored_this_run"] = scored
+        entry["objective"], entry["pairs_scored_this_run"] = objective, n_scored
         results["models"][model_key] = entry
     write_atomic(out / "results.json", json.dumps(results, indent=2))
     write_report(results, out)
     return results
+
+
+def _in_workers(tasks: list, workers: int):
+    """``(model key, score_model(task))`` per task, in this process or spread over worker processes."""
+    from hf_leaner.utils.parallel import run_parallel
+
+    return [(task[2][1], result) for task, result in run_parallel(tasks, score_model, workers)]
+
+
+def score_model(task: tuple) -> tuple[dict, str, int]:
+    """One model on every suite: ``({suite: {paradigm: cell}}, objective, pairs scored now)``. Each cell is read
+    back when its key matches, else scored and written atomically (the unit of resume)."""
+    from tqdm.auto import tqdm
+
+    from .sentence_scores import SentenceScorer
+
+    args, suites, (name, model_key, untrained_seed), progress = task
+    out = Path(args.output_dir)
+    fingerprint, scorer, scored = model_fingerprint(name), None, 0
+    if untrained_seed is not None:
+        fingerprint = f"untrained:{untrained_seed}:{_config_hash(name)}"
+    cells_by_suite = {}
+    for suite, info in suites.items():
+        cells = cells_by_suite[suite] = {}
+        bar = tqdm(info["pairs"].items(), desc=f"{model_key} {suite}", unit="paradigm", disable=not progress)
+        for paradigm, pairs in bar:
+            key = hashlib.sha256(json.dumps([SCORING_VERSION, fingerprint, args.pll, suite, paradigm,
+                                             _pairs_hash(pairs)]).encode()).hexdigest()
+            path = out / "cells" / model_key / suite / f"{paradigm}.json"
+            cell = _load_cell(path, key)
+            if cell is None:
+                if scorer is None:
+                    scorer = SentenceScorer.from_pretrained(name, untrained_seed, batch_tokens=args.batch_tokens,
+                                                            pll=args.pll, device=args.device)
+                start = time.perf_counter()
+                rows = score_pairs(scorer, pairs)
+                cell = {"key": key, "seconds": round(time.perf_counter() - start, 3), "rows": rows}
+                write_atomic(path, json.dumps(cell))
+                scored += len(pairs)
+            cells[paradigm] = cell
+    return cells_by_suite, scorer.objective if scorer is not None else _objective(name), scored
 
 
 def _write_predictions(out: Path, suite: str, model_key: str, cells: dict, append: bool) -> None:

@@ -46,6 +46,8 @@ class ZeroShotArguments:
                    "word, Kauf & Ivanova 2023)", choices=("original", "word_l2r"))
     batch_tokens: int = arg(4096, "token positions per forward pass", value=positive_int)
     device: str | None = arg(None, "cpu, cuda, cuda:1, ... (default: cuda when there is one)")
+    workers: int = arg(1, "models scored at once, one process of one thread each (on a CPU with several models: "
+                       "the cores available)", value=positive_int)
 
     def __post_init__(self):
         if len(set(self.models)) != len(self.models):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hf_leaner.evaluation import TASKS
-from hf_leaner.experiments.parallel import available_cores
-from hf_leaner.experiments.parallel import shard as shard_of
+from hf_leaner.utils.parallel import available_cores
+from hf_leaner.utils.parallel import shard as shard_of
 from hf_leaner.experiments.strategies import DEFAULT_STRATEGIES, SCHEDULES, STRATEGIES
 from hf_leaner.experiments.zero_shot_columns import OWN, ZERO_SHOT_HELP, check_zero_shot
 from hf_leaner.models.presets import ARCHITECTURES

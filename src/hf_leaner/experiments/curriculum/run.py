@@ -242,7 +242,7 @@ class Study:
 
     def train_in_workers(self, keys: list[tuple]) -> None:
         """Train the missing runs among ``keys`` (this shard's share of them) in worker processes."""
-        from hf_leaner.experiments.parallel import in_shard, run_parallel
+        from hf_leaner.utils.parallel import in_shard, run_parallel
 
         a = self.args
         todo = [k for i, k in enumerate(keys) if in_shard(i, a.shard) and self.stored(k) is None]
