@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import CLI
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
@@ -36,18 +38,24 @@ def rows(out) -> list:
     return [{k: v for k, v in r.items() if k != "seconds"} for r in json.loads((out / "study.json").read_text())["rows"]]
 
 
-def test_two_workers_give_the_serial_study_run_by_run(sample_dir, tmp_path):
-    serial = study(sample_dir, tmp_path / "serial", "--workers", "1")
+@pytest.fixture(scope="module")
+def serial(sample_dir, tmp_path_factory):
+    """The study run serially, once: what the parallel and the sharded runs must reproduce."""
+    out = tmp_path_factory.mktemp("serial")
+    assert "trained 6 runs, reused 0" in study(sample_dir, out, "--workers", "1")
+    return out
+
+
+def test_two_workers_give_the_serial_study_run_by_run(sample_dir, tmp_path, serial):
     parallel = study(sample_dir, tmp_path / "parallel", "--workers", "2")
-    assert "trained 6 runs, reused 0" in serial and "trained 6 runs, reused 0" in parallel
-    one, two = records(tmp_path / "serial"), records(tmp_path / "parallel")
+    assert "trained 6 runs, reused 0" in parallel
+    one, two = records(serial), records(tmp_path / "parallel")
     assert len(one) == 6 and one == two  # bit-identical losses and curves, same files
-    assert rows(tmp_path / "serial") == rows(tmp_path / "parallel")
+    assert rows(serial) == rows(tmp_path / "parallel")
     assert "trained 0 runs, reused 6" in study(sample_dir, tmp_path / "parallel", "--workers", "2")
 
 
-def test_shards_then_the_merge_equal_the_whole_study(sample_dir, tmp_path):
-    whole = study(sample_dir, tmp_path / "whole", "--workers", "1")
+def test_shards_then_the_merge_equal_the_whole_study(sample_dir, tmp_path, serial):
     out = tmp_path / "sharded"
     first = study(sample_dir, out, "--shard", "0/2", "--workers", "1")
     assert "shard 0/2: trained 2 runs" in first  # its half of the four sweeps; the other seeds need every sweep
@@ -57,5 +65,5 @@ def test_shards_then_the_merge_equal_the_whole_study(sample_dir, tmp_path):
     assert "shard 0/2: trained 1 runs" in again
     merged = study(sample_dir, out, "--workers", "1")
     assert "trained 0 runs, reused 6" in merged
-    assert records(out) == records(tmp_path / "whole")
-    assert rows(out) == rows(tmp_path / "whole")
+    assert records(out) == records(serial)
+    assert rows(out) == rows(serial)

@@ -27,8 +27,8 @@ def test_default_preset_trains_a_tiny_model_at_a_useful_rate():
     assert pargs.preset == "cpu" and args.learning_rate == 3e-3 and args.lr_scheduler_type == "cosine"
     _, args = parse(["--learning_rate", "1e-3"])  # the user's own flag wins over the preset
     assert args.learning_rate == 1e-3
-    _, args = parse(["--preset", "none"])
-    assert args.learning_rate == 5e-5
+    _, args = parse(["--preset", "none"])  # no recipe: CurriculumConfig's own default, a tiny model's rate
+    assert args.learning_rate == 3e-3 and args.lr_scheduler_type == "linear"
 
 
 def test_pretrain_with_the_tinyhelen_preset_and_a_source_curriculum(tmp_path, sample_dir):

@@ -7,7 +7,7 @@
   LR 1e-2 with 100 warm-up steps and linear decay to 0, evaluation every 20 steps, the iterative pacing
   with patience 1, threshold 0 and +5% of the data at every evaluation without improvement. One command
   on a GPU.
-* ``none``: transformers' defaults.
+* ``none``: no recipe: ``CurriculumConfig``'s own defaults (``TrainingArguments``', except a learning rate of 3e-3).
 
 No heavy import here: the command line reads it before torch is loaded.
 """
