@@ -170,7 +170,7 @@ def test_leaner_view_takes_lemmas_and_names_and_drops_rare_words():
 
 @pytest.mark.parametrize("content,expected", [
     ('{"sentence_good": "a b ."}\n', "bad.jsonl:1: field 'sentence_bad' is missing or empty"),
-    ('{"sentence_good": "a .", "sentence_bad": "b ."}\nnot json\n', "bad.jsonl:2: not a JSON object"),
+    ('{"sentence_good": "a .", "sentence_bad": "b ."}\nnot json\n', "bad.jsonl:2: malformed JSON"),
 ])
 def test_a_bad_suite_file_is_one_line_naming_file_and_line(tiny_model, tmp_path, content, expected):
     bad = tmp_path / "bad.jsonl"

@@ -21,12 +21,12 @@ as in: LEANER text keeps names, and a name is not vocabulary a model must know. 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from hf_leaner.data.release import iter_records
 from hf_leaner.utils.errors import LeanerDataError
 
 BLIMP_HUB_ID = "nyu-mll/blimp"
@@ -72,18 +72,9 @@ def load_suite(suite: str, source: str | Path) -> list[MinimalPair]:
 
 
 def _read_jsonl(suite: str, path: Path) -> list[MinimalPair]:
-    pairs = []
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise LeanerDataError(f"{path}:{line_no}: not a JSON object ({e.msg})") from None
-            pairs.append(_pair_from_row(suite, row, f"{path}:{line_no}", default_paradigm=path.stem,
-                                        default_id=str(line_no - 1)))
-    return pairs
+    # the release's reader: plain or .zst, every bad line (JSON, UTF-8) named by file and line
+    return [_pair_from_row(suite, row, f"{path}:{line_no}", default_paradigm=path.stem, default_id=str(line_no - 1))
+            for line_no, row in iter_records(path)]
 
 
 def _pair_from_row(suite: str, row, where: str, default_paradigm: str, default_id: str) -> MinimalPair:
@@ -139,10 +130,7 @@ def subset(pairs: list[MinimalPair], per_paradigm: int | None, seed: int = 0) ->
     def rank(pair: MinimalPair) -> str:
         return hashlib.sha1(f"{seed}/{pair.paradigm}/{pair.pair_id}".encode()).hexdigest()
 
-    by_paradigm: dict[str, list[MinimalPair]] = {}
-    for pair in pairs:
-        by_paradigm.setdefault(pair.paradigm, []).append(pair)
-    kept = {id(p) for group in by_paradigm.values() for p in sorted(group, key=rank)[:per_paradigm]}
+    kept = {id(p) for group in by_paradigm(pairs).values() for p in sorted(group, key=rank)[:per_paradigm]}
     return [p for p in pairs if id(p) in kept]
 
 

@@ -102,9 +102,6 @@ class SentenceScorer:
         index = {s: k for k, s in enumerate(unique)}
         return np.array([scores[index[s]] for s in sentences], dtype=np.float64)
 
-    def token_counts(self, sentences: list[str]) -> list[int]:
-        return [len(ids) for ids in self.tokenizer(sentences, add_special_tokens=False)["input_ids"]]
-
     # ---- batching ----
 
     def _positions(self, n_tokens: int) -> int:
@@ -125,14 +122,8 @@ class SentenceScorer:
         if batch:
             yield batch
 
-    def _padded(self, rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-        width = max(len(r) for r in rows)
-        ids = torch.full((len(rows), width), self.start_id if self.start_id is not None else 0, dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, r in enumerate(rows):
-            ids[i, : len(r)] = torch.tensor(r, dtype=torch.long)
-            mask[i, : len(r)] = 1
-        return ids.to(self.device), mask.to(self.device)
+    def _tensor(self, rows: list[list[int]]) -> torch.Tensor:
+        return torch.tensor(rows, dtype=torch.long, device=self.device)  # one length per batch: nothing to pad
 
     @staticmethod
     def _gather(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -142,10 +133,9 @@ class SentenceScorer:
 
     def _causal(self, batch) -> np.ndarray:
         prefix = [self.start_id] if self.start_id is not None else []  # without one, the first token goes unscored
-        ids, mask = self._padded([prefix + list(t) for t, _ in batch])
-        logits = self.model(input_ids=ids, attention_mask=None if bool(mask.all()) else mask).logits[:, :-1]
-        token_lp = self._gather(logits, ids[:, 1:]) * mask[:, 1:]
-        return token_lp.double().sum(-1).cpu().numpy()
+        ids = self._tensor([prefix + list(t) for t, _ in batch])
+        logits = self.model(input_ids=ids).logits[:, :-1]
+        return self._gather(logits, ids[:, 1:]).double().sum(-1).cpu().numpy()
 
     def _masked(self, batch) -> np.ndarray:
         tok = self.tokenizer
@@ -163,19 +153,17 @@ class SentenceScorer:
                 owner.append(b)
                 targets.append(tokens[i])
                 where.append(i + 1)
-        ids, mask = self._padded(rows)
-        logits = self.model(input_ids=ids, attention_mask=None if bool(mask.all()) else mask).logits
+        logits = self.model(input_ids=self._tensor(rows)).logits
         picked = logits[torch.arange(len(rows)), torch.tensor(where, device=self.device)]
         token_lp = self._gather(picked, torch.tensor(targets, device=self.device)).double().cpu().numpy()
         return np.bincount(np.array(owner), weights=token_lp, minlength=len(batch))
 
     def _permutation(self, batch) -> np.ndarray:
-        ids, mask = self._padded([[self.start_id, *t] for t, _ in batch])
+        ids = self._tensor([[self.start_id, *t] for t, _ in batch])
         width = ids.shape[1]
         # perm_mask[b, i, j] = 1: position i may not see position j. Left to right: i sees only j < i.
         perm_mask = torch.triu(torch.ones(width, width, device=self.device)).expand(len(batch), -1, -1)
         # one target per sentence token (positions 1..width-1), all predicted in the same pass
         target_mapping = torch.eye(width, device=self.device)[1:].expand(len(batch), -1, -1)
         logits = self.model(input_ids=ids, perm_mask=perm_mask, target_mapping=target_mapping, use_mems=False).logits
-        token_lp = self._gather(logits, ids[:, 1:]) * mask[:, 1:]
-        return token_lp.double().sum(-1).cpu().numpy()
+        return self._gather(logits, ids[:, 1:]).double().sum(-1).cpu().numpy()

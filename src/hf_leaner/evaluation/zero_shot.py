@@ -197,9 +197,10 @@ def score_model(task: tuple) -> tuple[dict, str, int]:
 
     args, suites, (name, model_key, untrained_seed), progress = task
     out = Path(args.output_dir)
-    fingerprint, scorer, scored = model_fingerprint(name), None, 0
-    if untrained_seed is not None:
-        fingerprint = f"untrained:{untrained_seed}:{_config_hash(name)}"
+    scorer, scored = None, 0
+    # an untrained model is its config and seed: its weights are not read, let alone hashed
+    fingerprint = (model_fingerprint(name) if untrained_seed is None
+                   else f"untrained:{untrained_seed}:{_config_hash(name)}")
     cells_by_suite = {}
     for suite, info in suites.items():
         cells = cells_by_suite[suite] = {}

@@ -112,6 +112,14 @@ def zero_shot_scores(results: dict, model: str) -> list[tuple[str, str, str, flo
     return [(suite, task, name, round(100 * v, 2)) for suite, task, name, v in rows if v is not None]
 
 
+def zero_shot_model_index(scores: list[tuple[str, str, str, float]]) -> list[EvalResult]:
+    """The card's model-index entries of :func:`zero_shot_scores` (pushed results and written cards alike)."""
+    return [EvalResult(task_type="minimal-pairs", task_name="Zero-shot minimal pairs",
+                       dataset_type=SUITE_DATASETS.get(suite, suite), dataset_name=name, dataset_config=task,
+                       metric_type="accuracy", metric_name="accuracy", metric_value=value)
+            for suite, task, name, value in scores]
+
+
 def push_zero_shot_results(results: dict, path: Path, repo_id: str, model: str | None = None,
                            private: bool | None = None, token: str | None = None) -> str:
     """Merge one model's minimal-pair accuracies into ``.eval_results/zero-shot.yaml`` and the card's
@@ -136,11 +144,7 @@ def push_zero_shot_results(results: dict, path: Path, repo_id: str, model: str |
     entries = _merged_entries(api, repo_id, new, ZERO_SHOT_FILE)
     api.upload_file(path_or_fileobj=yaml.safe_dump(eval_result_entries_to_yaml(entries), sort_keys=False).encode(),
                     path_in_repo=ZERO_SHOT_FILE, repo_id=repo_id, commit_message="Add zero-shot results (.eval_results)")
-    index = [EvalResult(task_type="minimal-pairs", task_name="Zero-shot minimal pairs",
-                        dataset_type=SUITE_DATASETS.get(suite, suite), dataset_name=name, dataset_config=task,
-                        metric_type="accuracy", metric_name="accuracy", metric_value=value)
-             for suite, task, name, value in scores]
-    card_data = ModelCardData(model_name=repo_id.split("/")[-1], eval_results=index)
+    card_data = ModelCardData(model_name=repo_id.split("/")[-1], eval_results=zero_shot_model_index(scores))
     return metadata_update(repo_id, {"model-index": card_data.to_dict()["model-index"]}, overwrite=True, token=token,
                            commit_message="Add zero-shot results (model-index)")
 

@@ -73,7 +73,7 @@ def write_model_card(output_dir: str | Path, repo_id: str, objective: str | None
 def _zero_shot_section(out: Path) -> tuple[str, list]:
     """When the folder holds zero-shot scores (``pretrain --zero_shot``, or ``eval-zero-shot MODEL --output_dir
     MODEL/zero_shot``): a table for the card's body and their model-index entries."""
-    from hf_leaner.hub.eval_results import SUITE_DATASETS, zero_shot_scores
+    from hf_leaner.hub.eval_results import zero_shot_model_index, zero_shot_scores
 
     path = out / "zero_shot" / "results.json"
     if not path.is_file():
@@ -88,11 +88,7 @@ def _zero_shot_section(out: Path) -> tuple[str, list]:
     text = ("\n## Zero-shot grammar (minimal pairs)\n\nAccuracy in %: the grammatical sentence of a pair is the more "
             "probable (ties count half; chance 50)" + (f"; a subset of {subset} pairs per paradigm" if subset else "")
             + ".\n\n| suite | accuracy |\n|---|---|\n" + rows + "\n")
-    entries = [EvalResult(task_type="minimal-pairs", task_name="Zero-shot minimal pairs",
-                          dataset_type=SUITE_DATASETS.get(suite, suite), dataset_name=name, dataset_config=task,
-                          metric_type="accuracy", metric_name="accuracy", metric_value=value)
-               for suite, task, name, value in scores]
-    return text, entries
+    return text, zero_shot_model_index(scores)
 
 
 def _public_name(data: str) -> str:

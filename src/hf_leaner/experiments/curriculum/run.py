@@ -221,18 +221,16 @@ class Study:
         self.args, self.data, self.trained, self.reused = study, None, 0, 0
 
     def run(self, schedule: str, strategy: str, lr: float, seed: int, fraction: float = 1.0) -> dict:
-        settings = run_settings(self.args, STRATEGIES[strategy], schedule, lr, seed, fraction)
-        path = run_path(self.args, schedule, strategy, lr, seed, fraction)
-        record = stored_run(path, settings)
+        key = (schedule, strategy, lr, seed, fraction)
+        record = self.stored(key)
         if record is not None:
             self.reused += 1
             return record
         if self.data is None:
             self.data = prepare_data(self.args)
-        record = train_run(self.args, self.data, settings)
-        write_atomic(path, json.dumps(record, indent=1))
+        record = train_and_write(self.args, self.data, key)
         self.trained += 1
-        print(run_line(self.trained, settings, record), flush=True)
+        print(run_line(self.trained, record["settings"], record), flush=True)
         return record
 
     def stored(self, key: tuple) -> dict | None:
@@ -300,15 +298,20 @@ def run_line(n: int, settings: dict, record: dict) -> str:
 _WORKER_DATA: dict[str, StudyData] = {}  # a worker prepares the study's data once, for every run it is given
 
 
+def train_and_write(study: StudyArguments, data: StudyData, key: tuple) -> dict:
+    """Train the run ``key`` = (schedule, strategy, lr, seed, fraction) and write its record (serial or worker)."""
+    schedule, strategy, lr, seed, fraction = key
+    record = train_run(study, data, run_settings(study, STRATEGIES[strategy], schedule, lr, seed, fraction))
+    write_atomic(run_path(study, *key), json.dumps(record, indent=1))
+    return record
+
+
 def train_cell(task: tuple[StudyArguments, tuple]) -> dict:
-    """One run in a worker process: train it and write its record where a serial study would."""
-    study, (schedule, strategy, lr, seed, fraction) = task
+    """One run in a worker process."""
+    study, key = task
     if study.output_dir not in _WORKER_DATA:
         _WORKER_DATA[study.output_dir] = prepare_data(study)
-    settings = run_settings(study, STRATEGIES[strategy], schedule, lr, seed, fraction)
-    record = train_run(study, _WORKER_DATA[study.output_dir], settings)
-    write_atomic(run_path(study, schedule, strategy, lr, seed, fraction), json.dumps(record, indent=1))
-    return record
+    return train_and_write(study, _WORKER_DATA[study.output_dir], key)
 
 
 def run_study(study: StudyArguments) -> dict:
