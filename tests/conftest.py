@@ -89,6 +89,13 @@ def tiny_model(tmp_path_factory, sample_dir):
     return make
 
 
+def proxy_stats(counter: Path) -> dict:
+    """The fault proxy's counts: received, forwarded, in_flight, max_in_flight."""
+    import json
+
+    return json.loads(counter.with_name(counter.name + ".stats.json").read_text())
+
+
 def cached_replies(db: Path) -> int:
     """Replies in an LLM client's reply cache that another process is writing (0 before it exists). The writer
     creates the file a moment before its table, so no table yet is no reply yet."""

@@ -13,6 +13,7 @@ forwarded. An entry ending in "*" applies to that request and every later one. E
   empty         answer 200 with a completion whose content is ""
   garbage       answer 200 with a body that is not JSON
   delay:S       forward after S seconds
+  reply:TEXT    answer 200 with a completion whose content is TEXT (an error message or a copy sent as a reply)
 The counter file holds the number of requests forwarded to the upstream; <counter>.stats.json also holds
 `received`, `in_flight` and `max_in_flight` (the most requests the proxy held at one time)."""
 from __future__ import annotations
@@ -125,6 +126,8 @@ def make_handler(proxy: Proxy):
                     self.close_connection = True
                 elif kind == "empty":
                     self._send(200, json.dumps(completion("")).encode())
+                elif kind == "reply":
+                    self._send(200, json.dumps(completion(arg)).encode())
                 elif kind == "garbage":
                     self._send(200, b"<html>upstream hiccup</html>")
                 elif kind.isdigit():

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -57,9 +58,9 @@ def test_eval_glue_on_sample_metrics_equal_sklearn_and_rerun_skips(tiny_model, t
     out = tmp_path / "out"
     tasks = ["cola", "rte", "stsb", "mrpc"]
     args = [tiny_model("llama"), "--tasks", ",".join(tasks) + ",mnli", "--seeds", "1,2", "--learning-rates", "1e-3",
-            "--num_train_epochs", "1", "--output_dir", out]
+            "--num_train_epochs", "1", "--workers", "2", "--output_dir", out]
     first = _run(args)
-    assert "[8/8] mrpc lr=0.001 seed=2" in first.stdout  # a line per cell in a log
+    assert re.search(r"^\[8/8\] (cola|rte|stsb|mrpc) lr=0.001 seed=[12]: ", first.stdout, re.M)  # a line per cell
     results = json.loads((out / "results.json").read_text())
     _check_metrics_match_predictions(out, results, tasks)
     assert results["tasks"]["mnli"]["status"] == "no train split"
@@ -76,6 +77,13 @@ def test_eval_glue_on_sample_metrics_equal_sklearn_and_rerun_skips(tiny_model, t
     assert "8 of 8 cells already done" in again.stdout
     assert {p: p.stat().st_mtime_ns for p in (out / "cells").rglob("*.json")} == stamp
     assert json.loads((out / "results.json").read_text())["tasks"] == results["tasks"]
+    # the grid ran in 2 worker processes; one process gives the same cells, bit for bit
+    serial = tmp_path / "serial"
+    _run(args[:-1] + [serial, "--workers", "1"])
+    for path in (out / "cells").rglob("*.json"):
+        cell, again = (json.loads(p.read_text()) for p in (path, serial / path.relative_to(out)))
+        assert (cell["metrics"], cell["predictions"], cell["settings"]) == \
+            (again["metrics"], again["predictions"], again["settings"]), path.name
 
 
 def test_from_scratch_and_presets(tiny_model, tmp_path):

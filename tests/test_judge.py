@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from hf_leaner.evaluation.judge import parse_reply
+from conftest import proxy_stats
+from hf_leaner.evaluation.judge import EXAMPLE_REPLY, parse_reply
 
 CLI = [sys.executable, "-m", "hf_leaner.cli"]
 
@@ -31,7 +32,9 @@ def test_reply_parsing_undoes_the_shuffle_and_names_what_is_wrong():
            '{"ratings": [{"answer": 1, "grammar": 9, "coherence": 3, "specificity": 2}]}': "grammar of answer 1 is 9",
            '{"ratings": [{"answer": 3, "grammar": 1, "coherence": 3, "specificity": 2}]}': "names answer 3",
            '{"ratings": [{"answer": 1, "grammar": 1, "coherence": 3, "specificity": 2},': "does not parse",
-           '{"scores": []}': "no 'ratings' list"}
+           '{"scores": []}': "no 'ratings' list",
+           EXAMPLE_REPLY: "a copy of the prompt's worked example",  # echoed, whatever the answers said
+           "Here you go: " + EXAMPLE_REPLY.replace(", ", ","): "a copy of the prompt's worked example"}
     for text, why in bad.items():
         with pytest.raises(ValueError, match=why.replace("(", r"\(").replace(")", r"\)")):
             parse_reply(text, order)
@@ -70,27 +73,34 @@ def _cached(out) -> int:
         cache.close()
 
 
+# a well-formed judgement for any two answers (the 135M judge mostly echoes the worked example, which is refused)
+RATED = ('{"ratings": [{"answer": 1, "grammar": 3, "coherence": 2, "specificity": 3}, '
+         '{"answer": 2, "grammar": 2, "coherence": 3, "specificity": 1}]}')
+
+
 def test_judge_kill_9_then_rerun_asks_only_the_unanswered(answers, llm_server, fault_proxy, tmp_path):
     out = tmp_path / "judge"
-    url, counter = fault_proxy([])  # a pure counting proxy
+    # the first request gets a judgement, the second hangs (the kill comes then), every later one gets a judgement
+    url, counter = fault_proxy([f"reply:{RATED}", "timeout:60", f"reply:{RATED}*"])
     proc = subprocess.Popen(_judge(url, llm_server.model, answers, out, "--concurrency", "1"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 600
     while _cached(out) < 1 and time.time() < deadline and proc.poll() is None:
         time.sleep(0.2)
+    assert proc.poll() is None, "the judge ended before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     answered = _cached(out)
     prompts = 2 * 2  # 2 questions x 2 orders
-    assert 1 <= answered < prompts, answered
+    assert answered == 1
     assert not (out / "results.json").exists()
+    received = proxy_stats(counter)["received"]
 
-    url2, counter2 = fault_proxy([])
-    r = subprocess.run(_judge(url2, llm_server.model, answers, out, "--concurrency", "2"), capture_output=True,
+    r = subprocess.run(_judge(url, llm_server.model, answers, out, "--concurrency", "2"), capture_output=True,
                        text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert int(counter2.read_text()) == prompts - answered  # the server was asked only what was not answered
-    print(f"kill -9 after {answered}/{prompts} replies cached; the rerun sent {counter2.read_text()} requests")
+    # the same endpoint was asked only what was not answered
+    assert proxy_stats(counter)["received"] - received == prompts - answered
     lines = [json.loads(x) for x in (out / "judgements.jsonl").read_text().splitlines()]
     assert len(lines) == 2 and all(x["status"] in ("scored", "scored (one order)", "failed") for x in lines)
     for x in lines:
@@ -113,11 +123,11 @@ def test_judge_kill_9_then_rerun_asks_only_the_unanswered(answers, llm_server, f
     with local_hub(tmp_path / "hub", token="t0k") as (hub_url, _):
         env = {**os.environ, "HF_ENDPOINT": hub_url, "HF_TOKEN": "t0k", "HF_HOME": str(tmp_path / "hf_home"),
                "HF_HUB_OFFLINE": "0"}
-        url3, counter3 = fault_proxy([])
-        r = subprocess.run(_judge(url3, llm_server.model, answers, out, "--push_to_hub", "me/base", "me/tuned"),
+        received = proxy_stats(counter)["received"]
+        r = subprocess.run(_judge(url, llm_server.model, answers, out, "--push_to_hub", "me/base", "me/tuned"),
                            capture_output=True, text=True, timeout=300, env=env)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert int(counter3.read_text()) == 0 and r.stdout.count("pushed ") == 2
+    assert proxy_stats(counter)["received"] == received and r.stdout.count("pushed ") == 2
     import yaml
 
     for repo in ("base", "tuned"):
@@ -152,6 +162,36 @@ def test_injected_faults_end_scored_or_listed_failed_with_the_reason(answers, ll
     assert all(m["failure_rate"] == 1.0 and m["sum"] is None for m in results["per_model"].values())
     assert int(counter.read_text()) == 0 and "failed (no score)" in r.stdout and "http 500" in r.stdout
     print(r.stdout[r.stdout.index("failed (no score)"):])
+    # ... and it says so at once, in one line per kind of fault, not only in the final table
+    said = [line for line in r.stderr.splitlines() if "http 500" in line]
+    assert len(said) == 2 and "retrying with backoff" in said[0] and "recorded as a failed request" in said[1], r.stderr
+    # nothing listens: the first seconds say the endpoint cannot be reached; every question is a recorded failure
+    r = _run(["judge", "--base_url", "http://127.0.0.1:9/v1", "--model", "m", "--answers", *map(str, answers),
+              "--output_dir", str(tmp_path / "nobody"), "--max_retries", "0"])
+    assert r.returncode == 0 and "http://127.0.0.1:9/v1: connection error" in r.stderr, r.stderr
+    assert len(json.loads((tmp_path / "nobody" / "results.json").read_text())["failures"]) == 2
+
+
+def test_replies_that_do_not_parse_are_never_cached_and_the_cache_is_per_endpoint(answers, llm_server, fault_proxy,
+                                                                                     tmp_path):
+    """A 200 reply that is an error text, or a copy of the worked example, is a recorded failure and is not cached:
+    the rerun against a working endpoint asks again and scores."""
+    from hf_leaner.evaluation.judge import EXAMPLE_REPLY
+
+    out = tmp_path / "judge"
+    for text in ("Error: the model is overloaded, try again later", EXAMPLE_REPLY):
+        url, counter = fault_proxy([f"reply:{text}*"])
+        r = subprocess.run(_judge(url, llm_server.model, answers, out), capture_output=True, text=True, timeout=900)
+        assert r.returncode == 0, r.stderr[-2000:]
+        results = json.loads((out / "results.json").read_text())
+        assert len(results["failures"]) == 2 and all("unparseable reply" in f["reason"] for f in results["failures"])
+        assert _cached(out) == 0
+    url, counter = fault_proxy([f"reply:{RATED}*"])  # now an endpoint that judges
+    r = subprocess.run(_judge(url, llm_server.model, answers, out), capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    results = json.loads((out / "results.json").read_text())
+    assert results["usage"]["requests"] == 4 and results["usage"]["cache_hits"] == 0  # asked again, nothing reused
+    assert results["judge"]["endpoint"] == url and not results["failures"] and _cached(out) == 4
 
 
 @pytest.mark.parametrize("args, culprit", [

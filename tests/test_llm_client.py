@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import cached_replies
+from conftest import cached_replies, proxy_stats
 
 from hf_leaner.llm import LLMClient
 from hf_leaner.llm.client import cache_key, retry_after_seconds
@@ -26,10 +26,6 @@ def ask(text: str) -> list[dict]:
 
 def forwarded(counter: Path) -> int:
     return int(counter.read_text())
-
-
-def proxy_stats(counter: Path) -> dict:
-    return json.loads(counter.with_name(counter.name + ".stats.json").read_text())
 
 
 def fast_client(base_url, model, **kw) -> LLMClient:
@@ -206,3 +202,19 @@ def test_sync_and_async_calls_inside_a_running_loop(fault_proxy, llm_server):
     results = asyncio.run(inside_a_loop())
     assert [r.error for r in results] == ["unparseable response body"] * 2
     assert client.stats["requests"] == 2 and proxy_stats(counter)["received"] == 2
+
+
+def test_serve_llm_never_deletes_a_folder_it_did_not_make(tmp_path):
+    """A --model_dir without a model is the user's: refused in one line, every file kept (it used to be removed as
+    an interrupted conversion)."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "precious.txt").write_text("keep me")
+    (folder / "tokenizer.json").write_text("{}")
+    proc = subprocess.run([sys.executable, "-m", "hf_leaner.cli", "serve-llm", "--port", "0", "--model_dir", str(folder)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(folder) in lines[0] and "not made by hf-leaner" in lines[0]
+    assert sorted(p.name for p in folder.iterdir()) == ["precious.txt", "tokenizer.json"]
+    assert (folder / "precious.txt").read_text() == "keep me"

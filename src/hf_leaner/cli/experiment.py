@@ -79,6 +79,9 @@ def run_instruction(args: InstructionExperimentArguments, progress: bool) -> int
 
     quiet_libraries()
     result = run_instruction_experiment(args, log=lambda m: print(m, flush=True))
+    if not result["table"]:
+        print(f"\nEXP2: models and answers written to {args.output_dir}; nothing judged (--judge_base_url none)")
+        return 0
     print("\nEXP2: instruction following, {LEANER, ORIGINAL} pretraining x instruction data, LLM-judged\n")
     print(format_instruction(result))
     print(f"plot: {Path(args.output_dir) / 'instruction_following.png'}; results: "
@@ -87,7 +90,8 @@ def run_instruction(args: InstructionExperimentArguments, progress: bool) -> int
 
 
 COMMANDS = [
-    Command("quickstart", "the main job on the embedded sample corpus (CPU, offline)", (QuickstartArguments,),
+    Command("quickstart", "the main job, end to end (CPU; the release's files when online, else the sample)",
+            (QuickstartArguments,),
             run_quickstart),
     Group("experiment", "the paper's experiments at CPU scale: curriculum (a fair study), architectures (EXP1), "
           "instruction following (EXP2)", [

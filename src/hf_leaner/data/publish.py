@@ -192,7 +192,7 @@ def write_card(name: str, folder: Path, manifest: dict) -> Path:
     order = config_names(name)
     built = [c for c in order if c in manifest]
     if not built:
-        raise LeanerDataError(f"{name}: nothing was built (no config had source files)")
+        raise MissingSourceError(f"{name}: nothing was built (no config had source files)")
     default = cls.DEFAULT_CONFIG_NAME if cls.DEFAULT_CONFIG_NAME in built else built[0]
     configs_yaml, infos = [], []
     for c in built:

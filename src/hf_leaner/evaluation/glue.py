@@ -32,6 +32,7 @@ from hf_leaner.evaluation.glue_config import PRESETS, GlueArguments, cell_path, 
 from hf_leaner.evaluation.glue_data import check_source, encode, labelled_splits, load_classifier, load_task, load_tokenizer
 from hf_leaner.evaluation.glue_metrics import task_metrics
 from hf_leaner.utils.io import write_atomic
+from hf_leaner.utils.parallel import run_parallel
 
 def _predict(trainer: Trainer, ds, task: str) -> np.ndarray:
     """Predictions in the split's order, computed on length-sorted batches (less padding)."""
@@ -100,6 +101,17 @@ def _done(path: Path, settings: dict) -> bool:
         return False
 
 
+def _write_cell(args: GlueArguments, task: str, lr: float, seed: int, splits, tokenizer) -> dict:
+    record = run_cell(args, task, lr, seed, splits, tokenizer)
+    write_atomic(cell_path(Path(args.output_dir), task, lr, seed), json.dumps(record))
+    return record
+
+
+def _cell_in_worker(cell: tuple) -> dict:
+    args, task, lr, seed = cell
+    return _write_cell(args, task, lr, seed, load_task(task, args.data), load_tokenizer(args.model))
+
+
 def run_glue(args: GlueArguments) -> dict:
     """Run every cell not already done, then write and return the report (see ``glue_report``)."""
     from hf_leaner.evaluation.glue_report import write_report
@@ -120,9 +132,12 @@ def run_glue(args: GlueArguments) -> dict:
         bar = tqdm(total=len(runnable), initial=len(runnable) - len(todo), desc="eval-glue cells", unit="cell")
     elif len(todo) < len(runnable):
         print(f"eval-glue: {len(runnable) - len(todo)} of {len(runnable)} cells already done, skipped", flush=True)
-    for i, (task, lr, seed) in enumerate(todo, 1):
-        record = run_cell(args, task, lr, seed, data[task], tokenizer)
-        write_atomic(cell_path(out, task, lr, seed), json.dumps(record))
+    if args.workers > 1 and len(todo) > 1:  # each worker loads the task and tokenizer itself and writes its cell
+        finished = (record for _, record in run_parallel([(args, *c) for c in todo], _cell_in_worker, args.workers))
+    else:
+        finished = (_write_cell(args, *c, data[c[0]], tokenizer) for c in todo)
+    for i, record in enumerate(finished, 1):
+        task, lr, seed = (record["settings"][k] for k in ("task", "learning_rate", "seed"))
         scores = ", ".join(f"{k} {v:.3f}" for k, v in next(iter(record["metrics"].values()), {}).items())
         if bar is not None:
             bar.set_postfix_str(f"{task} lr={lr:g} seed={seed}: {scores}")

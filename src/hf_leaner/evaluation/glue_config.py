@@ -18,6 +18,7 @@ from hf_leaner.data.glue_tasks import DEFAULT_TASKS, GLUE_TASKS
 from hf_leaner.utils.args import (arg, at_least, csv_list, nonnegative_float, positive_float, positive_int,
                                   writable_output)
 from hf_leaner.utils.errors import LeanerDataError
+from hf_leaner.utils.parallel import available_cores
 
 # The two published recipes, restated as settings (facts from the TinyHelen scripts and the BabyLM 2025 pipeline).
 # TinyHelen's per-task epochs live in the task table (GlueTask.epochs).
@@ -70,6 +71,9 @@ class GlueArguments:
     average: str = arg("glue", help="glue or babylm (the preset may set it)", choices=AVERAGE_KINDS)
     save_models: bool = arg(False, help="keep each fine-tuned model under OUT/models/")
     progress: bool | None = arg(None, help="a bar (TTY) or a line per cell; None: decide")
+    workers: int = arg(default_factory=available_cores, value=positive_int,
+                       help="cells fine-tuned at once, one process of one thread each (default: the cores available; "
+                            "results as one process gives them)")
 
     def __post_init__(self):
         if isinstance(self.from_scratch, str):  # --from_scratch CONFIG: that model's config, random weights

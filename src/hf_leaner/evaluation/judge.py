@@ -14,6 +14,7 @@ cache under ``OUT/llm_cache`` (a rerun after a kill asks only what was not answe
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
@@ -113,6 +114,8 @@ def parse_reply(text: str, order: list[str]) -> dict[str, dict]:
         data = json.loads(body[start:end + 1])
     except json.JSONDecodeError as exc:
         raise ValueError(f"the reply's JSON does not parse ({exc.msg})") from None
+    if data == json.loads(EXAMPLE_REPLY):  # small judges echo the worked example whatever the answers say
+        raise ValueError("the reply is a copy of the prompt's worked example, not a judgement")
     ratings = data.get("ratings") if isinstance(data, dict) else None
     if not isinstance(ratings, list):
         raise ValueError("no 'ratings' list in the reply")
@@ -183,6 +186,19 @@ def summarize(models: list[str], lines: list[dict], subset: str | None = None) -
     return out
 
 
+def _parses(text: str, order: list[str]) -> bool:
+    try:
+        parse_reply(text, order)
+        return True
+    except ValueError:
+        return False
+
+
+def _model_name(model: str) -> str:
+    """The judge's name as results and pushed notes show it: a local folder by its name, never its absolute path."""
+    return Path(model).name if Path(model).is_absolute() else model
+
+
 def run_judge(client, answer_files: list[str | Path], output_dir: str | Path, *, seed: int = 0,
               max_tokens: int | None = None, chunk: int = 8, log=print, progress: bool = False) -> dict:
     """Judge every question answered by all models; writes judgements.jsonl and results.json into ``output_dir``."""
@@ -197,14 +213,18 @@ def run_judge(client, answer_files: list[str | Path], output_dir: str | Path, *,
         batch = questions[start:start + chunk]
         orders = [orders_for(q, seed) for q in batch]
         messages = [judge_messages(q, o) for q, pair in zip(batch, orders) for o in pair]
-        results = client.chat_many(messages, temperature=0, max_tokens=max_tokens, desc="judge")
+        # only a reply that parses is cached: an error text or a copy sent with status 200 is asked again next run
+        per_request = [{"accept": functools.partial(_parses, order=o)} for pair in orders for o in pair]
+        results = client.chat_many(messages, temperature=0, max_tokens=max_tokens, desc="judge",
+                                   per_request=per_request)
         for k, (q, pair) in enumerate(zip(batch, orders)):
             lines.append(combine(q, pair, results[2 * k: 2 * k + 2]))
         log(f"judge: {len(lines)}/{len(questions)} questions ({client.stats['requests']} requests, "
             f"{client.stats['cache_hits']} from the cache)")
     write_atomic(out / "judgements.jsonl", [json.dumps(x, ensure_ascii=False) for x in lines])
     subsets = sorted({x["subset"] for x in lines})
-    results = {"models": models, "judge": {"model": client.model, "seed": seed, "max_tokens": max_tokens},
+    results = {"models": models, "judge": {"model": _model_name(client.model), "endpoint": client.endpoint_id,
+                                           "seed": seed, "max_tokens": max_tokens},
                "rule": "both orders parse: mean of the two; one parses: that one; none: failure (no score)",
                "all": summarize(models, lines), "subsets": {s: summarize(models, lines, s) for s in subsets},
                "failures": [{"id": x["id"], "subset": x["subset"], "reason": x["failure"]}

@@ -25,14 +25,35 @@ from hf_leaner.evaluation.glue import GlueArguments, run_glue
 from hf_leaner.experiments.architectures_config import ArchitecturesArguments
 from hf_leaner.experiments.zero_shot_columns import OWN
 from hf_leaner.models import OBJECTIVE
+from hf_leaner.utils.parallel import run_parallel
 from hf_leaner.utils.tables import text_table
 from hf_leaner.train.pretrain import PretrainArguments, load_corpus, pretrain
 
 VARIANTS = ("leaner", "original", "scratch")
 
 
-def _pretrain_one(a: ArchitecturesArguments, arch: str, variant: str, corpus, tokenizer, out: Path) -> dict:
-    if (out / "hf_leaner_summary.json").is_file():  # done in an earlier run
+def _tokenizer(out: Path, arch: str):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(out / arch / "tokenizer")
+
+
+def _pretrain_in_worker(run: tuple) -> dict:
+    a, arch, variant = run
+    size_genre = a.data_config.split("-", 1)[1]
+    if _done(Path(a.output_dir) / arch / variant):  # no corpus to load
+        return _pretrain_one(a, arch, variant, None, None)
+    corpus = load_corpus(PretrainArguments(data=a.data, data_config=f"{variant}-{size_genre}", on_corrupt=a.on_corrupt))
+    return _pretrain_one(a, arch, variant, corpus, _tokenizer(Path(a.output_dir), arch))
+
+
+def _done(folder: Path) -> bool:
+    return (folder / "hf_leaner_summary.json").is_file()
+
+
+def _pretrain_one(a: ArchitecturesArguments, arch: str, variant: str, corpus, tokenizer) -> dict:
+    out = Path(a.output_dir) / arch / variant
+    if _done(out):  # done in an earlier run
         return json.loads((out / "hf_leaner_summary.json").read_text())
     size_genre = a.data_config.split("-", 1)[1]
     pargs = PretrainArguments(arch=arch, size=a.model_size, data=a.data, data_config=f"{variant}-{size_genre}",
@@ -59,24 +80,32 @@ def run_architectures(a: ArchitecturesArguments, progress=print) -> dict:
     base = PretrainArguments(data=a.data, on_corrupt=a.on_corrupt)
     corpora = {v: load_corpus(replace(base, data_config=f"{v}-{size_genre}")) for v in ("leaner", "original")}
     tasks = a.glue_tasks or [t for t in DEFAULT_TASKS if (d := load_task(t, a.data)) is not None and "train" in d]
-    rows = {}
     for arch in a.families:
         tok_dir = out / arch / "tokenizer"
         if not (tok_dir / "tokenizer.json").is_file():
             both = concatenate_datasets([corpora[v]["train"] for v in corpora])
             train_tokenizer(iter(both["text"]), OBJECTIVE[arch], vocab_size=a.vocab_size,
                             model_max_length=max(a.block_size, 1024)).save_pretrained(tok_dir)
-        from transformers import AutoTokenizer
-
-        tokenizer = AutoTokenizer.from_pretrained(tok_dir)
+    # the pretraining runs are independent: in worker processes when there are several cores
+    runs = [(a, arch, variant) for arch in a.families for variant in ("leaner", "original")]
+    if a.workers > 1:
+        finished = run_parallel(runs, _pretrain_in_worker, a.workers)
+    else:
+        finished = ((run, _pretrain_one(*run, corpora[run[2]], _tokenizer(out, run[1]))) for run in runs)
+    summaries = {}
+    for (_, arch, variant), summary in finished:
+        summaries[arch, variant] = summary
+        progress(f"EXP1: pretrained {arch} on {variant.upper()}: validation loss "
+                 f"{summary['eval'].get('eval_loss', float('nan')):.3f}")
+    rows = {}
+    for arch in a.families:
         for variant in VARIANTS:
-            progress(f"EXP1: {arch} / {variant}")
             folder = out / arch / ("leaner" if variant == "scratch" else variant)
-            summary = _pretrain_one(a, arch, "leaner" if variant == "scratch" else variant,
-                                    corpora["leaner" if variant == "scratch" else variant], tokenizer, folder)
+            summary = summaries[arch, "leaner" if variant == "scratch" else variant]
+            progress(f"EXP1: LEANER-GLUE of {arch} / {variant}")
             glue = run_glue(GlueArguments(model=str(folder), from_scratch=variant == "scratch", data=a.data, tasks=tasks,
                                           preset=a.glue_preset, seeds=a.glue_seeds, num_train_epochs=a.glue_epochs,
-                                          max_train_examples=a.glue_max_train_examples,
+                                          max_train_examples=a.glue_max_train_examples, workers=a.workers,
                                           output_dir=str(out / "glue" / f"{arch}-{variant}")))
             avg = glue["average"].get("validation") or {}
             rows[f"{arch}/{variant}"] = {

@@ -15,6 +15,7 @@ from .zero_shot_columns import OWN, ZERO_SHOT_HELP, check_zero_shot
 from hf_leaner.utils import args as checks
 from hf_leaner.data.sources import check_data_source
 from hf_leaner.utils.args import arg, csv_list
+from hf_leaner.utils.parallel import available_cores
 
 GLUE_PRESETS = ("cpu", "tinyhelen", "babylm")  # evaluation.glue.PRESETS' names, read without importing torch
 
@@ -56,6 +57,10 @@ class ArchitecturesArguments:
                                default_factory=lambda: [OWN], nargs="+")
     zero_shot_pairs: int | None = arg(None, value=checks.positive_int, help="with --zero_shot: at most N pairs per "
                                       "paradigm (a seeded subset; default all)")
+    # where it runs
+    workers: int = arg(default_factory=available_cores, value=checks.positive_int,
+                       help="pretraining runs and GLUE cells at once, one process of one thread each (default: the "
+                            "cores available; results as one process gives them)")
     # output
     output_dir: str = arg("outputs/experiment", aliases=("--output",), value=checks.writable_output,
                           help="architectures.json, architectures.md, the plot, and one folder per model")

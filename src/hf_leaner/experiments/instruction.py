@@ -12,12 +12,13 @@ the paper; any local file or datasets id), by default the sample's alpaca-shaped
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
-from dataclasses import replace
 from pathlib import Path
 
 from hf_leaner.experiments.instruction_config import PAPER_SCALE, InstructionExperimentArguments  # noqa: F401
+from hf_leaner.utils.parallel import run_parallel
 
 VARIANTS = ("leaner", "original")
 
@@ -36,43 +37,70 @@ def _leaner_source(a: InstructionExperimentArguments) -> str:
         return "sample"
 
 
-def pretrain_both(a: InstructionExperimentArguments, out: Path, seed: int) -> dict[str, Path]:
-    """A model pretrained on each corpus, same steps and one tokenizer trained on both training texts."""
-    import torch
+def _pretrain_args(a: InstructionExperimentArguments, variant: str):
+    from hf_leaner.train.pretrain import PretrainArguments
+
+    return PretrainArguments(arch=a.arch, size=a.model_size, data=a.data, on_corrupt=a.on_corrupt,
+                             block_size=a.block_size, vocab_size=a.vocab_size, max_eval_documents=50,
+                             data_config=f"{variant}-{a.corpus_size}-all")
+
+
+def shared_tokenizer(a: InstructionExperimentArguments, out: Path) -> Path:
+    """One tokenizer trained on both training texts (so the two models read the same tokens), saved once."""
     from datasets import concatenate_datasets
-    from transformers.trainer_callback import PrinterCallback
 
     from hf_leaner.models import OBJECTIVE
     from hf_leaner.models.tokenizer import train_tokenizer
-    from hf_leaner.experiments.leaner_vs_original import _config
-    from hf_leaner.train.pretrain import PretrainArguments, build_pretraining, load_corpus
+    from hf_leaner.train.pretrain import load_corpus
 
-    pargs = PretrainArguments(arch=a.arch, size=a.model_size, data=a.data, on_corrupt=a.on_corrupt,
-                              block_size=a.block_size, vocab_size=a.vocab_size,
-                              max_eval_documents=50)
-    corpora = {v: load_corpus(replace(pargs, data_config=f"{v}-{a.corpus_size}-all")) for v in VARIANTS}
-    both = concatenate_datasets([corpora[v]["train"] for v in VARIANTS])
-    tokenizer = train_tokenizer(iter(both["text"]), OBJECTIVE[a.arch], vocab_size=a.vocab_size)
-    folders = {}
-    for v in VARIANTS:
-        folder = out / f"pretrained-{v}"
-        if not (folder / "config.json").is_file():  # a rerun reuses what is trained
-            args = _config(folder, a.steps, seed, a.batch_size, 3e-3, max(10, a.steps // 4),
-                           pacing="none")
-            args.use_cpu = not torch.cuda.is_available()  # --scale paper belongs on a GPU
-            trainer = build_pretraining(pargs, args, corpus=corpora[v], tokenizer=tokenizer)
-            trainer.remove_callback(PrinterCallback)
-            trainer.train()
-            trainer.save_model(str(folder))
-        folders[v] = folder
-    return folders
+    folder = out / "tokenizer"
+    if not (folder / "tokenizer.json").is_file():
+        both = concatenate_datasets([load_corpus(_pretrain_args(a, v))["train"] for v in VARIANTS])
+        train_tokenizer(iter(both["text"]), OBJECTIVE[a.arch], vocab_size=a.vocab_size).save_pretrained(folder)
+    return folder
+
+
+def pretrain_one(run: tuple) -> Path:
+    """One (seed, corpus) pretraining run, skipped when its model is saved; a module-level function, so a worker
+    process can run it."""
+    import torch
+    from transformers import AutoTokenizer
+    from transformers.trainer_callback import PrinterCallback
+
+    from hf_leaner.experiments.leaner_vs_original import _config
+    from hf_leaner.train.pretrain import build_pretraining, load_corpus
+
+    a, out, seed, variant = run
+    folder = out / f"seed{seed}" / f"pretrained-{variant}"
+    if not (folder / "config.json").is_file():  # a rerun reuses what is trained
+        args = _config(folder, a.steps, seed, a.batch_size, 3e-3, max(10, a.steps // 4), pacing="none")
+        args.use_cpu = not torch.cuda.is_available()  # --scale paper belongs on a GPU
+        pargs = _pretrain_args(a, variant)
+        trainer = build_pretraining(pargs, args, corpus=load_corpus(pargs),
+                                    tokenizer=AutoTokenizer.from_pretrained(out / "tokenizer"))
+        trainer.remove_callback(PrinterCallback)
+        trainer.train()
+        trainer.save_model(str(folder))
+    return folder
+
+
+def tune_one(run: tuple) -> Path:
+    """One (seed, pretraining corpus, instruction set) tuning run, skipped when done."""
+    from hf_leaner.train.instruct import InstructArguments, instruct
+
+    a, out, seed, pre, inst, source = run
+    tuned = out / f"seed{seed}" / f"pre-{pre}_inst-{inst}"
+    if not (tuned / "hf_leaner_instruct.json").is_file():
+        instruct(InstructArguments(model=str(out / f"seed{seed}" / f"pretrained-{pre}"), output_dir=str(tuned),
+                                   data=source, max_steps=a.instruct_steps, batch_size=a.batch_size, seed=seed,
+                                   quiet=True))
+    return tuned
 
 
 def run_instruction_experiment(a: InstructionExperimentArguments, log=print) -> dict:
     from hf_leaner.evaluation.generate import generate_answers, load_questions
     from hf_leaner.evaluation.judge import run_judge
     from hf_leaner.llm import LLMClient, LocalLLMServer
-    from hf_leaner.train.instruct import InstructArguments, instruct
 
     out = Path(a.output_dir)
     sources = {"leaner": _leaner_source(a), "original": a.original_instructions}
@@ -80,28 +108,39 @@ def run_instruction_experiment(a: InstructionExperimentArguments, log=print) -> 
                                limit=a.questions_per_subset)
     per_seed = {}
     server = LocalLLMServer() if a.judge_base_url == "local" else None
-    try:
+    with contextlib.ExitStack() as stack:
+        if server:  # started now, in the background: its start-up overlaps the training below
+            log("EXP2: starting the local judge endpoint in the background")
+            stack.callback(server.stop)
+            server.launch()
+        shared_tokenizer(a, out)
+        # every (seed, corpus) pretraining, then every (seed, corpus, instruction set) tuning: independent runs,
+        # in worker processes when there are several cores
+        runs = [(a, out, seed, v) for seed in a.seeds for v in VARIANTS]
+        log(f"EXP2: pretraining {len(runs)} models on LEANER and ORIGINAL ({a.steps} steps each, {a.workers} at once)")
+        for (_, _, seed, v), folder in run_parallel(runs, pretrain_one, a.workers):
+            log(f"EXP2 seed {seed}: pretrained on {v.upper()} -> {folder}")
+        runs = [(a, out, seed, p, i, sources[i]) for seed in a.seeds for p in VARIANTS for i in VARIANTS]
+        log(f"EXP2: instruction tuning {len(runs)} models ({a.instruct_steps} steps each)")
+        for (_, _, seed, p, i, _), tuned in run_parallel(runs, tune_one, a.workers):
+            log(f"EXP2 seed {seed}: tuned pre-{p}_inst-{i} on {sources[i]}")
         if server:
-            log("EXP2: starting the local judge endpoint")
-            server.start()
+            server.wait_ready()
         base_url = server.base_url if server else a.judge_base_url
         judge_model = a.judge_model or (server.model if server else None)
         for seed in a.seeds:
             root = out / f"seed{seed}"
-            log(f"EXP2 seed {seed}: pretraining on LEANER and on ORIGINAL ({a.steps} steps each)")
-            pretrained = pretrain_both(a, root, seed)
             files = []
             for p in VARIANTS:
                 for i in VARIANTS:
-                    name = f"pre-{p}_inst-{i}"
-                    tuned = root / name
-                    if not (tuned / "hf_leaner_instruct.json").is_file():
-                        log(f"EXP2 seed {seed}: {name}: instruction tuning on {sources[i]}")
-                        instruct(InstructArguments(model=str(pretrained[p]), output_dir=str(tuned), data=sources[i],
-                                                   max_steps=a.instruct_steps, batch_size=a.batch_size, seed=seed,
-                                                   quiet=True))
-                    files.append(root / "answers" / f"{name}.jsonl")
-                    generate_answers(str(tuned), questions, files[-1], max_new_tokens=a.max_new_tokens)
+                    files.append(root / "answers" / f"pre-{p}_inst-{i}.jsonl")
+                    generate_answers(str(root / f"pre-{p}_inst-{i}"), questions, files[-1],
+                                     max_new_tokens=a.max_new_tokens)
+            if a.judge_base_url == "none":
+                log(f"EXP2 seed {seed}: answers in {root / 'answers'}; not judged (--judge_base_url none): "
+                    f"hf-leaner judge --base_url URL --model NAME --answers {' '.join(map(str, files))} "
+                    f"--output_dir {root / 'judge'}")
+                continue
             log(f"EXP2 seed {seed}: judging {len(questions)} questions x 4 models with {judge_model}")
             client = LLMClient(base_url, judge_model, max_concurrency=a.judge_concurrency,
                                cache_dir=out / "llm_cache")
@@ -109,13 +148,11 @@ def run_instruction_experiment(a: InstructionExperimentArguments, log=print) -> 
                 per_seed[seed] = run_judge(client, files, root / "judge", seed=seed, log=log)
             finally:
                 client.close()
-    finally:
-        if server:
-            server.stop()
     result = aggregate(per_seed)
     result.update(sources=sources, questions=len(questions), arguments=a.__dict__)
     (out / "results.json").write_text(json.dumps(result, indent=1))
-    plot_instruction(result, out / "instruction_following.png")
+    if result["table"]:
+        plot_instruction(result, out / "instruction_following.png")
     return result
 
 

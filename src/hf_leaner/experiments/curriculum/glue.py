@@ -26,7 +26,7 @@ def glue_averages(study: StudyArguments, cells: dict, model_dir: Callable[..., P
             result = run_glue(GlueArguments(model=str(model), data=study.data, tasks=list(study.glue_tasks),
                                             output_dir=str(model / "glue"), learning_rates=[1e-3], seeds=[1],
                                             num_train_epochs=1.0, max_train_examples=study.glue_max_train_examples,
-                                            progress=False))
+                                            progress=False, workers=1))  # a few tiny cells: spawning costs more
             scores.append(_average_value(result["average"]))
         cell["glue"] = t_interval(scores)
 

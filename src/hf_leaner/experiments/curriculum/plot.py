@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hf_leaner.experiments.curriculum.report import TARGET_RATIO, loss_at, t_interval
+from hf_leaner.experiments.curriculum.report import TARGET_RATIO, baseline_name, loss_at, t_interval
 
 
 def plot(summary: dict, cells: dict, path: Path, smaller: dict | None = None) -> Path:
@@ -37,7 +37,7 @@ def plot(summary: dict, cells: dict, path: Path, smaller: dict | None = None) ->
                     m, h = t_interval([r["final_loss"] for r in small["runs"]])
                     ax.errorbar([fraction * summary["budget"] / 1e6], [m], yerr=[np.nan_to_num(h)], fmt="o",
                                 color=line.get_color(), capsize=3, ms=4)
-        ax.axhline(summary["target"], color="grey", ls="--", lw=1, label="tuned baseline's final loss")
+        ax.axhline(summary["target"], color="grey", ls="--", lw=1, label=baseline_name(summary)[4:] + "'s final loss")
         ax.axvline(TARGET_RATIO * summary["budget"] / 1e6, color="grey", ls=":", lw=1,
                    label=f"{TARGET_RATIO:.0%} of the tokens (the target)")
         ax.set_title(f"{schedule} schedule" + ("; dots: whole runs on a share of the budget" if smaller else ""))

@@ -150,7 +150,7 @@ def format_table(summary: dict) -> str:
                      ci(r["final"]), tokens, ci(r["ratio"], 2), "-" if r["strategy"] == "baseline" else win]
                     + ([ci(r["glue"])] if glue else []) + [_pct(r["zero_shot"][s], ci) for s in suites])
     text = (text_table(head, body, numbers_right=True) +
-            f"\nmean ± 95% t-interval over seeds; target = the tuned baseline's final validation loss "
+            f"\nmean ± 95% t-interval over seeds; target = {baseline_name(summary)}'s final validation loss "
             f"({summary['target']:.4f}, {summary['target_schedule']} schedule); budget {summary['budget']:,} tokens "
             f"per run; wins = reaches the target in <= {TARGET_RATIO:.0%} of the tokens, interval included."
             + (f" {', '.join(suites)} %: zero-shot minimal-pair accuracy of the final models (ties half, chance 50)."
@@ -185,6 +185,12 @@ def format_fraction_table(summary: dict, ci) -> str:
             + ("; GLUE: higher is better, a win only outside the intervals." if glue else "."))
 
 
+def baseline_name(summary: dict) -> str:
+    """'the tuned baseline' only when its learning rate was chosen from a grid of several."""
+    grid = summary.get("settings", {}).get("learning_rates") or ()
+    return "the tuned baseline" if len(grid) > 1 else f"the baseline (one LR, {grid[0] if grid else '?'}, not tuned)"
+
+
 def _pct(pair, ci) -> str:
     return ci((100 * pair[0], 100 * pair[1]), 1)
 
@@ -211,7 +217,8 @@ def fraction_verdict(summary: dict) -> str | None:
         best = min(others, key=lambda r: r["final"][0])
         b = base[best["schedule"], best["fraction"]]
         return (f"fair test: trained on <= {TARGET_RATIO:.0%} of the tokens (whole schedule, own LR), no strategy "
-                f"reaches the tuned baseline's full-budget loss {target:.4f} outside the seed interval; the best is "
+                f"reaches {baseline_name(summary)}'s full-budget loss {target:.4f} outside the seed interval; "
+                f"the best is "
                 f"{said(best)}, "
                 f"the baseline at that budget {b['final'][0]:.4f} ± {b['final'][1]:.4f}")
     parts = []
@@ -221,7 +228,7 @@ def fraction_verdict(summary: dict) -> str | None:
                                 f"{b['final'][1]:.4f}): the budget, not the order" if b["reaches_target"] else
                                 f"; the baseline at that budget: {b['final'][0]:.4f} ± {b['final'][1]:.4f} "
                                 f"({r['vs_baseline_same']} for the strategy)"))
-    return f"fair test: the tuned baseline's full-budget loss {target:.4f} is reached by " + "; ".join(parts)
+    return f"fair test: {baseline_name(summary)}'s full-budget loss {target:.4f} is reached by " + "; ".join(parts)
 
 
 def verdict(summary: dict) -> str:
@@ -257,7 +264,8 @@ def verdict_by_crossing(summary: dict) -> str:
     if best is None:
         return "only the baseline was run"
     mean, half = best["final"]
-    return (f"no strategy reaches the tuned baseline's final loss in <= {TARGET_RATIO:.0%} of the tokens outside the "
+    return (f"no strategy reaches {baseline_name(summary)}'s final loss in <= {TARGET_RATIO:.0%} of the tokens "
+            f"outside the "
             f"seed interval; the best final loss is {best['strategy']} ({best['schedule']}) at {mean:.4f}"
             + (f" ± {half:.4f}" if math.isfinite(half) else " (one seed)") + f" vs target {summary['target']:.4f}")
 
