@@ -107,7 +107,7 @@ def run_instruction_experiment(a: InstructionExperimentArguments, log=print) -> 
     questions = load_questions(a.data if (Path(a.data) / "data" / "leaner" / "eval").is_dir() else "sample",
                                limit=a.questions_per_subset)
     per_seed = {}
-    server = LocalLLMServer() if a.judge_base_url == "local" else None
+    server = LocalLLMServer(threads=1) if a.judge_base_url == "local" else None  # beside the training workers
     with contextlib.ExitStack() as stack:
         if server:  # started now, in the background: its start-up overlaps the training below
             log("EXP2: starting the local judge endpoint in the background")

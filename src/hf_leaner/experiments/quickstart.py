@@ -92,7 +92,7 @@ def launch_local_judge(stack: contextlib.ExitStack):
     from hf_leaner.llm.server import LocalLLMServer
 
     try:
-        server = LocalLLMServer()
+        server = LocalLLMServer(threads=1)  # it shares the cores with the training workers
         stack.callback(server.stop)
         return server.launch()
     except Exception as exc:  # noqa: BLE001 -- no endpoint is a reason to skip the judge, not to fail the job

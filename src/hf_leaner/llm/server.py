@@ -125,8 +125,10 @@ class LocalLLMServer:
     """
 
     def __init__(self, port: int | None = None, model_dir: str | Path | None = None, *,
-                 start_timeout_s: float = 300.0, log_path: str | Path | None = None, log=None):
+                 start_timeout_s: float = 300.0, log_path: str | Path | None = None, log=None,
+                 threads: int | None = None):
         self.port = port or free_port()
+        self.threads = threads  # None: torch's default; 1 beside training workers (a busy core stalls a 2nd thread)
         self.model_dir = Path(model_dir).resolve() if model_dir else None
         self.start_timeout_s = start_timeout_s
         self.log_path = Path(log_path) if log_path else None
@@ -170,6 +172,8 @@ class LocalLLMServer:
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(hf_home), "TRANSFORMERS_VERBOSITY": "warning"}
         env.pop("HF_HUB_CACHE", None)
         env.pop("HUGGINGFACE_HUB_CACHE", None)
+        if self.threads:
+            env["OMP_NUM_THREADS"] = str(self.threads)
         with open(self.log_path, "ab") as log_file:
             self.process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env,
                                             stdin=subprocess.DEVNULL, start_new_session=True)
