@@ -16,7 +16,6 @@ does what is missing. Output: ``architectures.json``, the table (``architectures
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 from hf_leaner.curriculum.trainer import CurriculumConfig
@@ -38,13 +37,20 @@ def _tokenizer(out: Path, arch: str):
     return AutoTokenizer.from_pretrained(out / arch / "tokenizer")
 
 
+def _data_config(a: ArchitecturesArguments, variant: str) -> str:
+    """The LEANER or ORIGINAL side of ``a.data_config`` (same size and genre)."""
+    return f"{variant}-{a.data_config.split('-', 1)[1]}"
+
+
+def _corpus(a: ArchitecturesArguments, variant: str):
+    return load_corpus(PretrainArguments(data=a.data, data_config=_data_config(a, variant), on_corrupt=a.on_corrupt))
+
+
 def _pretrain_in_worker(run: tuple) -> dict:
     a, arch, variant = run
-    size_genre = a.data_config.split("-", 1)[1]
     if _done(Path(a.output_dir) / arch / variant):  # no corpus to load
         return _pretrain_one(a, arch, variant, None, None)
-    corpus = load_corpus(PretrainArguments(data=a.data, data_config=f"{variant}-{size_genre}", on_corrupt=a.on_corrupt))
-    return _pretrain_one(a, arch, variant, corpus, _tokenizer(Path(a.output_dir), arch))
+    return _pretrain_one(a, arch, variant, _corpus(a, variant), _tokenizer(Path(a.output_dir), arch))
 
 
 def _done(folder: Path) -> bool:
@@ -55,8 +61,7 @@ def _pretrain_one(a: ArchitecturesArguments, arch: str, variant: str, corpus, to
     out = Path(a.output_dir) / arch / variant
     if _done(out):  # done in an earlier run
         return json.loads((out / "hf_leaner_summary.json").read_text())
-    size_genre = a.data_config.split("-", 1)[1]
-    pargs = PretrainArguments(arch=arch, size=a.model_size, data=a.data, data_config=f"{variant}-{size_genre}",
+    pargs = PretrainArguments(arch=arch, size=a.model_size, data=a.data, data_config=_data_config(a, variant),
                               on_corrupt=a.on_corrupt,
                               vocab_size=a.vocab_size, block_size=a.block_size, max_eval_documents=50)
     args = CurriculumConfig(output_dir=str(out), max_steps=a.steps, per_device_train_batch_size=a.batch_size,
@@ -76,9 +81,7 @@ def run_architectures(a: ArchitecturesArguments, progress=print) -> dict:
 
     out = Path(a.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    size_genre = a.data_config.split("-", 1)[1]
-    base = PretrainArguments(data=a.data, on_corrupt=a.on_corrupt)
-    corpora = {v: load_corpus(replace(base, data_config=f"{v}-{size_genre}")) for v in ("leaner", "original")}
+    corpora = {v: _corpus(a, v) for v in ("leaner", "original")}
     tasks = a.glue_tasks or [t for t in DEFAULT_TASKS if (d := load_task(t, a.data)) is not None and "train" in d]
     for arch in a.families:
         tok_dir = out / arch / "tokenizer"
