@@ -101,6 +101,21 @@ def test_planted_items_found_and_control_false_positives_reported(planted, capsy
     # other settings into the same folder: refused, nothing overwritten
     assert main(["decontaminate", *args[:-2], "--threshold", "0.3", "--output_dir", str(out)]) == 2
     assert (out / "kept.jsonl").read_text() == before[0]
+    # documents appended to an input, then a rerun: that file is read again, the new documents land in the outputs
+    grown = tmp / "train-b.jsonl"
+    new_docs = [{"text": f"A new document number {i} about a small red boat on the lake.", "hash": f"new{i}"}
+                for i in range(10)]
+    with grown.open("a") as fh:
+        fh.writelines(json.dumps(d) + "\n" for d in new_docs)
+    try:
+        assert main(["decontaminate", *args]) == 0
+        printed = capsys.readouterr().out
+        assert f"{grown} changed since the last run" in printed
+        kept = [json.loads(line) for line in (out / "kept.jsonl").read_text().splitlines()]
+        assert len(kept) + len(removed) == len(docs) + 10 and kept[-10:] == new_docs
+        assert json.loads((out / "report.json").read_text())["documents"] == len(docs) + 10
+    finally:  # the module's fixture is shared: put the file back
+        grown.write_text("".join(json.dumps(d) + "\n" for d in docs[len(docs) // 2:]))
 
 
 def test_command_and_bad_input(planted, tmp_path):
@@ -120,6 +135,11 @@ def test_command_and_bad_input(planted, tmp_path):
     run = subprocess.run(CLI + ["decontaminate", str(tmp / "train-a.jsonl"), "--benchmark", str(bench),
                                 "--output_dir", str(tmp_path / "o")], capture_output=True, text=True)
     assert run.returncode == 2 and "bench.jsonl:1: no text field" in run.stderr, run.stderr
+    bench.write_text('{"sentence": "Too short."}\n{"sentence": "Also short here."}\n')  # under --min_words 5
+    run = subprocess.run(CLI + ["decontaminate", str(tmp / "train-a.jsonl"), "--benchmark", str(bench),
+                                "--output_dir", str(tmp_path / "o")], capture_output=True, text=True)
+    assert run.returncode == 2 and run.stderr.count("\n") == 1, run.stderr
+    assert "every one of the 2 benchmark items is shorter than --min_words 5 (the longest has 3 words)" in run.stderr
 
 
 def test_datatrove_step_agrees_with_the_command(planted, tmp_path):

@@ -112,6 +112,29 @@ def test_bad_input_is_one_line_and_exit_2(tiny_model, tmp_path):
         assert len(lines) == 1 and needle in lines[0], run.stderr
 
 
+def test_a_model_retrained_into_the_same_folder_is_evaluated_again(tiny_model, tmp_path):
+    import shutil
+
+    from transformers import AutoModelForCausalLM
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model("llama"), model)
+    args = [model, "--tasks", "rte", "--seeds", "1", "--learning-rates", "1e-3", "--num_train_epochs", "1",
+            "--output_dir", tmp_path / "out"]
+    _run(args)
+    first = json.loads((tmp_path / "out" / "cells" / "rte" / "lr0.001_seed1.json").read_text())
+    again = _run(args)
+    assert "1 of 1 cells already done" in again.stdout  # the same weights: reused
+    retrained = AutoModelForCausalLM.from_pretrained(model)
+    for param in retrained.parameters():  # "retrained": other weights, same folder, same path
+        param.data.mul_(0.5)
+    retrained.save_pretrained(model)
+    third = _run(args)
+    assert "already done" not in third.stdout and "[1/1] rte" in third.stdout, third.stdout
+    cell = json.loads((tmp_path / "out" / "cells" / "rte" / "lr0.001_seed1.json").read_text())
+    assert cell["settings"]["weights"] != first["settings"]["weights"]
+
+
 def test_kill_9_loses_at_most_the_cell_in_flight(tiny_model, tmp_path):
     out = tmp_path / "out"
     args = [tiny_model("llama"), "--tasks", "cola,rte", "--seeds", "1,2,3", "--num_train_epochs", "1",

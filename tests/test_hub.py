@@ -73,7 +73,8 @@ def test_pretrained_model_pushes_with_card_and_loads_back_by_repo_id(hub, tmp_pa
     _run(CLI + ["pretrain", "--arch", "llama", "--size", "100K", "--data", str(sample_dir), "--block_size", "32",
                 "--vocab_size", "400", "--max_steps", "6", "--per_device_train_batch_size", "4", "--eval_strategy",
                 "steps", "--eval_steps", "3", "--report_to", "none", "--use_cpu",
-                "--disable_tqdm", "true", "--difficulty", "sentence_length", "--output_dir", str(run_dir),
+                "--disable_tqdm", "true", "--difficulty", "sentence_length", "--pacing", "linear",
+                "--output_dir", str(run_dir),
                 "--save_strategy", "steps", "--save_steps", "3", "--hub_token", FAKE_TOKEN], env)
     out = _run(CLI + ["push-model", str(run_dir), "--repo", "me/tiny-llama"], env)  # the run holds no token
     assert "/me/tiny-llama/commit/" in out
@@ -98,6 +99,21 @@ def test_pretrained_model_pushes_with_card_and_loads_back_by_repo_id(hub, tmp_pa
                              text=True, timeout=120)
     assert refused.returncode == 2, refused.stderr
     assert refused.stderr.count("\n") == 1 and "notes.txt: holds a Hub token" in refused.stderr
+    (run_dir / "notes.txt").unlink()
+    # a link that leads out of the folder (to /etc/passwd, a file in the home folder): refused, nothing sent
+    secret = tmp_path / "home" / "private.txt"
+    secret.parent.mkdir()
+    secret.write_text("private: not for the Hub\n")
+    (run_dir / "passwd_link.txt").symlink_to(secret)
+    (run_dir / "inside_link.json").symlink_to(run_dir / "config.json")  # a link within the folder is fine
+    refused = subprocess.run(CLI + ["push-model", str(run_dir), "--repo", "me/linked"], env=env, capture_output=True,
+                             text=True, timeout=120)
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.count("\n") == 1 and f"passwd_link.txt: a link to {secret}, outside" in refused.stderr
+    assert not (hub["root"] / "models" / "me" / "linked").exists()
+    assert not [f for f in hub["root"].rglob("*") if f.is_file() and b"private: not for" in f.read_bytes()]
+    (run_dir / "passwd_link.txt").unlink()  # without it the same folder pushes
+    assert "/me/linked/commit/" in _run(CLI + ["push-model", str(run_dir), "--repo", "me/linked"], env)
     assert not (hub["root"] / "models/me/leaky").exists()
     assert not [f for f in hub["root"].rglob("*") if f.is_file() and fake.encode() in f.read_bytes()]
 
@@ -155,3 +171,4 @@ def test_glue_classifiers_of_every_family_push_and_load_back_by_repo_id(hub, tmp
     run = json.loads((tmp_path / "mamba2" / "results.json").read_text())
     mcc = next(e for e in entries if e["dataset"]["task_id"].startswith("leaner-glue-cola"))["value"]
     assert mcc == round(100 * run["tasks"]["cola"]["validation"]["matthews_correlation"], 2)
+

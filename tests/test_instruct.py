@@ -126,3 +126,15 @@ def test_generate_resumes_after_kill_9(tmp_path, tuned):
     lines = [json.loads(x) for x in answers.read_text().splitlines()]
     assert sorted(x["id"] for x in lines) == sorted(f"q:{i}" for i in range(1, 41))
     assert all(set(x) >= {"id", "question", "answer", "model", "subset"} for x in lines)
+    # a question inserted at the top shifts every line-number id: each answer stays with its own question, and
+    # only the new question is answered; one removed moves its answer aside, never deleted
+    asked = [{"question": "Where do birds sleep?"}] + [{"question": f"What is thing number {i}?"} for i in range(39)]
+    _write(questions, asked)
+    r = _run(args)
+    assert r.returncode == 0 and "1 answered, 39 already done" in r.stdout and "moved to lora.stale.jsonl" in r.stdout, \
+        r.stdout
+    lines = [json.loads(x) for x in answers.read_text().splitlines()]
+    assert len(lines) == 40 and {x["id"]: x["question"] for x in lines} == {
+        f"q:{i}": q["question"] for i, q in enumerate(asked, 1)}
+    (gone,) = [json.loads(x) for x in (out / "lora.stale.jsonl").read_text().splitlines()]
+    assert gone["question"] == "What is thing number 39?"

@@ -165,11 +165,27 @@ def test_injected_faults_end_scored_or_listed_failed_with_the_reason(answers, ll
     # ... and it says so at once, in one line per kind of fault, not only in the final table
     said = [line for line in r.stderr.splitlines() if "http 500" in line]
     assert len(said) == 2 and "retrying with backoff" in said[0] and "recorded as a failed request" in said[1], r.stderr
-    # nothing listens: the first seconds say the endpoint cannot be reached; every question is a recorded failure
-    r = _run(["judge", "--base_url", "http://127.0.0.1:9/v1", "--model", "m", "--answers", *map(str, answers),
-              "--output_dir", str(tmp_path / "nobody"), "--max_retries", "0"])
+    # nothing listens: the first seconds say the endpoint cannot be reached; every question is a recorded failure;
+    # a key written into the URL's userinfo is printed and stored nowhere
+    r = _run(["judge", "--base_url", "http://me:sk-Key0In1Url@127.0.0.1:9/v1", "--model", "m", "--answers",
+              *map(str, answers), "--output_dir", str(tmp_path / "nobody"), "--max_retries", "0"])
     assert r.returncode == 0 and "http://127.0.0.1:9/v1: connection error" in r.stderr, r.stderr
     assert len(json.loads((tmp_path / "nobody" / "results.json").read_text())["failures"]) == 2
+    assert "sk-Key0In1Url" not in r.stdout + r.stderr and "judge: m at http://127.0.0.1:9/v1," in r.stdout
+    assert not [f for f in (tmp_path / "nobody").rglob("*") if f.is_file() and b"sk-Key0In1Url" in f.read_bytes()]
+
+
+def test_a_long_retry_after_waits_at_most_the_timeout_and_says_so(answers, llm_server, fault_proxy, tmp_path):
+    url, counter = fault_proxy(["429:600*"])  # the endpoint asks for ten minutes, every time
+    t0 = time.time()
+    r = _run(["judge", "--base_url", url, "--model", llm_server.model, "--answers", *map(str, answers),
+              "--output_dir", str(tmp_path / "busy"), "--max_retries", "1", "--timeout", "2"])
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert time.time() - t0 < 120  # two questions x one retry, each wait capped at 2 s (not 600)
+    said = [line for line in r.stderr.splitlines() if "asks to wait" in line]
+    assert len(said) == 1 and "asks to wait 600 s; waiting 2 s (at most the timeout)" in said[0], r.stderr
+    results = json.loads((tmp_path / "busy" / "results.json").read_text())
+    assert len(results["failures"]) == 2 and all("429" in f["reason"] for f in results["failures"])
 
 
 def test_replies_that_do_not_parse_are_never_cached_and_the_cache_is_per_endpoint(answers, llm_server, fault_proxy,
@@ -198,12 +214,18 @@ def test_replies_that_do_not_parse_are_never_cached_and_the_cache_is_per_endpoin
     ("judge --base_url ftp://x --answers {tmp}/a.jsonl --output_dir {tmp}/o", "--base_url 'ftp://x'"),
     ("judge --base_url http://127.0.0.1:9/v1 --answers {tmp}/a.jsonl --output_dir {tmp}/o", "--model is required"),
     ("judge --base_url local --answers {tmp}/bad.jsonl --output_dir {tmp}/o", "bad.jsonl:2: field 'answer'"),
+    ("judge --base_url local --answers {tmp}/dup.jsonl --output_dir {tmp}/o", "dup.jsonl:2: id 'q1' again (first at "
+                                                                               "line 1)"),
+    ("judge --base_url local --answers {tmp}/a.jsonl {tmp}/other.jsonl --output_dir {tmp}/o",
+     "other.jsonl:1: id 'q1' is the question 'How?', but"),
     ("generate {tmp} --output_dir {tmp}/o --temperature 0.5", "--temperature"),
 ])
 def test_bad_judge_and_generate_command_lines_are_one_line(tmp_path, args, culprit):
     row = {"id": "q1", "question": "Why?", "answer": "Because.", "model": "m"}
     (tmp_path / "a.jsonl").write_text(json.dumps(row) + "\n")
     (tmp_path / "bad.jsonl").write_text(json.dumps(row) + "\n" + json.dumps({**row, "answer": None}) + "\n")
+    (tmp_path / "dup.jsonl").write_text(json.dumps(row) + "\n" + json.dumps({**row, "answer": "Other."}) + "\n")
+    (tmp_path / "other.jsonl").write_text(json.dumps({**row, "question": "How?"}) + "\n")
     r = _run(args.format(tmp=tmp_path).split())
     assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
     assert culprit in r.stderr and not (tmp_path / "o").exists()

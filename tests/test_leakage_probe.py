@@ -68,3 +68,15 @@ def test_bad_flags_are_one_line(tmp_path, capsys):
     assert "x.jsonl: no such file or folder" in capsys.readouterr().err
     assert main(["leakage-probe", str(tmp_path), "--benchmark", "a/b", "--prompt_fraction", "1.5"]) == 2
     assert "--prompt_fraction 1.5 must be between 0 and 1" in capsys.readouterr().err
+
+
+def test_a_model_the_probe_cannot_continue_with_is_one_line(tmp_path, capsys, tiny_model, sample_dir):
+    bench = sample_dir / "data/leaner/glue/rte_validation.jsonl"
+    assert main(["leakage-probe", str(tiny_model("bert")), "--benchmark", str(bench)]) == 2  # was a tensor error
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "a bert model (masked LM); the probe continues each item left to right" in err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["leakage-probe", str(empty), "--benchmark", str(bench)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"MODEL {empty}: no config.json in that folder" in err

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 
 from hf_leaner.cli import main
 from hf_leaner.cli.train import pretrain_argv, pretrain_parser
@@ -43,3 +45,52 @@ def test_pretrain_with_the_tinyhelen_preset_and_a_source_curriculum(tmp_path, sa
     summary = json.loads((out / "hf_leaner_summary.json").read_text())
     assert summary["steps"] == 4 and summary["tokens_seen"] == 4 * 8 * 32
     assert summary["curriculum"][0]["fraction"] == 0.05  # the paper's iterative pacing, from the preset
+
+
+TINY = ["--size", "100K", "--vocab_size", "400", "--block_size", "32", "--per_device_train_batch_size", "4",
+        "--max_steps", "8", "--eval_strategy", "steps", "--eval_steps", "4", "--max_eval_documents", "5",
+        "--save_strategy", "no"]
+
+
+def pretrain_command(tmp_path, *flags):
+    import os
+    import subprocess
+
+    from conftest import CLI
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    out = tmp_path / "run"
+    run = subprocess.run(CLI + ["pretrain", *TINY, *flags, "--output_dir", str(out)], capture_output=True, text=True,
+                         env=env, timeout=600)
+    summary = json.loads((out / "hf_leaner_summary.json").read_text()) if run.returncode == 0 else None
+    return run, summary
+
+
+def test_pretrain_without_a_curriculum_flag_trains_on_all_the_data_in_random_order(tmp_path):
+    run, summary = pretrain_command(tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert summary["data_use"] == {"final_fraction": 1.0, "stages": [{"stage": 0, "fraction": 1.0, "step": 0,
+                                                                       "share": 1.0}]}
+    assert "all documents, random order" in run.stdout and "curriculum:" not in run.stderr
+    assert "warning: the run ended" not in run.stdout
+    assert "Writing model shards" not in run.stdout + run.stderr and "pin_memory" not in run.stderr  # a log, no bars
+
+
+def test_a_pacing_that_holds_data_back_says_so_at_the_start_and_warns_at_the_end(tmp_path):
+    run, summary = pretrain_command(tmp_path, "--pacing", "iterative", "--difficulty", "sentence_length")
+    assert run.returncode == 0, run.stderr[-3000:]
+    start = next(line for line in run.stderr.splitlines() if "curriculum:" in line)
+    assert "starts on the easiest 5% of the" in start and "evaluated every 4 steps" in start
+    assert "2 evaluation(s) in 8 steps can bring in at most 15% of the documents" in start
+    use = summary["data_use"]
+    assert use["final_fraction"] < 1 and sum(s["share"] for s in use["stages"]) == pytest.approx(1.0)
+    end = next(line for line in run.stdout.splitlines() if line.startswith("warning: the run ended"))
+    assert f"ended with {use['final_fraction']:.0%} of the documents in use" in end
+    assert f"{use['stages'][0]['share']:.0%} while 5% were in use (stage 0, from step 0)" in end
+
+
+def test_a_difficulty_without_a_pacing_is_refused_in_one_line(tmp_path):
+    run, _ = pretrain_command(tmp_path, "--difficulty", "sentence_length")
+    assert run.returncode == 2 and run.stderr.count("\n") == 1, run.stderr
+    assert "difficulty='sentence_length': orders nothing with pacing='none'" in run.stderr
+    assert not (tmp_path / "run").exists()

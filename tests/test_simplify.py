@@ -280,8 +280,28 @@ def test_endpoint_faults_are_retried_then_recorded(fault_proxy, llm_server, shar
     assert done.returncode == 0, done.stderr
     kept, failed = _outputs(tmp_path / "out2")
     assert not kept and set(failed) == set(hashes)
-    assert all("503" in r["reason"] for r in failed.values()), failed
-    assert int(counter.read_text()) == 0
+    assert all("503" in r["reason"] and r["retried_next_run"] for r in failed.values()), failed
+    assert int(counter.read_text()) == 0 and "run the same command again" in done.stdout
+
+    # the endpoint is back: the rerun asks for that document again instead of keeping the outage's failure
+    url, counter = fault_proxy(["forward*"])
+    done = _simplify_openai(data, tmp_path / "out2", url, llm_server.model, "--max-retries", "2")
+    assert done.returncode == 0, done.stderr
+    assert int(counter.read_text()) >= 1
+    kept, failed = _outputs(tmp_path / "out2")
+    assert set(kept) | set(failed) == set(hashes) and not any("503" in r["reason"] for r in failed.values())
+
+    def skipped(*extra):
+        done = _simplify_openai(data, tmp_path / "out2", url, llm_server.model, "--max-retries", "2", *extra)
+        assert done.returncode == 0, done.stderr
+        stats = json.loads((tmp_path / "out2" / ".simplify" / "logs" / "tasks-1" / "stats.json").read_text())
+        skip = next(s["stats"] for s in stats if s["name"].endswith("skip finished documents"))
+        value = skip.get("already_done", 0)
+        return value["total"] if isinstance(value, dict) else value
+
+    assert skipped() == 1  # rewritten or failed a check: final under the same settings
+    # a setting that decides the checks changed: a failed check is tried again, a rewrite stays
+    assert skipped("--min_core_share", "0.5") == (1 if kept else 0)
 
 
 def test_the_rules_the_offline_simplifier_applies():

@@ -9,8 +9,8 @@ from typing import Literal
 
 from hf_leaner.data.release import CORPORA, GENRES, SIZES, SPLITS
 from hf_leaner.data.sources import check_data_source
-from hf_leaner.utils.args import (arg, at_least, byte_size, existing_file, folder_or_hub_id, positive_int, release_dir,
-                                  repo_id, writable_output)
+from hf_leaner.utils.args import (arg, at_least, byte_size, check_apart, existing_file, folder_or_hub_id, positive_int,
+                                  release_dir, repo_id, writable_output)
 from hf_leaner.utils.errors import UsageError
 from hf_leaner.utils.tables import text_table
 
@@ -46,6 +46,7 @@ class BuildDatasetArguments:
     private: bool = arg(False, "with --push_to_hub: a private repo")
 
     def __post_init__(self):
+        check_apart(self.output_dir, [self.data])
         if self.private and not self.push_to_hub:
             raise UsageError("--private only applies with --push_to_hub REPO")
         if self.configs and self.name == "all":

@@ -110,7 +110,7 @@ def run_judge(args: JudgeArguments, endpoint: EndpointArguments, progress: bool)
               "plumbing, not findings)", flush=True)
     with connect(endpoint.base_url, endpoint.model, cache_dir=out / "llm_cache", **client_options(endpoint),
                  price_per_1m_input=args.price_per_1m_input, price_per_1m_output=args.price_per_1m_output) as client:
-        print(f"judge: {client.model} at {client.base_url}, {len(args.answers)} answers file(s)", flush=True)
+        print(f"judge: {client.model} at {client.endpoint_id}, {len(args.answers)} answers file(s)", flush=True)
         results = judge(client, args.answers, out, seed=args.seed, max_tokens=args.max_tokens, progress=progress,
                         log=lambda m: print(m, flush=True))
     print()

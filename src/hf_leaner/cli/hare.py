@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hf_leaner.llm.connect import EndpointArguments
-from hf_leaner.utils.args import (arg, csv_list, existing_file, folder_or_hub_id, nonnegative_float, nonnegative_int,
-                                  positive_float, positive_int, writable_output)
+from hf_leaner.utils.args import (arg, check_apart, csv_list, existing_file, folder_or_hub_id, nonnegative_float,
+                                  nonnegative_int, positive_float, positive_int, writable_output)
 from hf_leaner.utils.errors import UsageError
 from hf_leaner.utils.tables import text_table
 
@@ -58,6 +58,7 @@ class DecontaminateArguments:
         if self.min_words > self.n:
             raise UsageError(f"--min_words {self.min_words} is above --n {self.n}: short items would never be checked")
         check_benchmarks([*self.benchmark, *self.control])
+        check_apart(self.output_dir, self.files, ("kept.jsonl", "removed.jsonl", "report.json"))
 
 
 def run_decontaminate(args: DecontaminateArguments, progress: bool) -> int:
@@ -101,14 +102,22 @@ class LeakageProbeArguments:
 def run_leakage_probe(args: LeakageProbeArguments, progress: bool) -> int:
     import json
 
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
+    from hf_leaner.evaluation.glue_data import check_source
+    from hf_leaner.evaluation.sentence_scores import objective_of
     from hf_leaner.hare.benchmarks_io import load_segments
     from hf_leaner.hare.leakage import format_probe, leakage_probe
 
     def texts(specs):
         return [s.text for spec in specs for s in load_segments(spec, args.benchmark_split, args.benchmark_fields)]
 
+    check_source(args.model)
+    config = AutoConfig.from_pretrained(args.model)
+    if objective_of(config) != "causal":  # a masked or permutation LM has no left-to-right continuation to test
+        raise UsageError(f"MODEL {args.model}: a {config.model_type} model ({objective_of(config)} LM); the probe "
+                         "continues each item left to right, so it takes a causal model (llama, mamba2, any "
+                         "...ForCausalLM)")
     items = texts(args.benchmark)[:args.max_items]
     paraphrases = texts(args.paraphrases)[:len(items)] if args.paraphrases else None
     tokenizer = AutoTokenizer.from_pretrained(args.model)
@@ -136,6 +145,9 @@ class FilterQualityArguments:
     output_dir: str = arg(None, "kept.jsonl, dropped.jsonl and report.json", aliases=("--output",),
                           value=writable_output, required=True)
 
+    def __post_init__(self):
+        check_apart(self.output_dir, self.files, ("kept.jsonl", "dropped.jsonl", "report.json"))
+
 
 def run_filter_quality(args: FilterQualityArguments, progress: bool) -> int:
     from hf_leaner.hare.quality import format_quality, quality_filter
@@ -160,6 +172,9 @@ class DiversitySampleArguments:
     output_dir: str = arg(None, "sampled.jsonl, dropped.jsonl and report.json", aliases=("--output",),
                           value=writable_output, required=True)
 
+    def __post_init__(self):
+        check_apart(self.output_dir, self.files, ("sampled.jsonl", "dropped.jsonl", "report.json"))
+
 
 def run_diversity_sample(args: DiversitySampleArguments, progress: bool) -> int:
     from hf_leaner.hare.diversity import diversity_sample, format_diversity
@@ -183,6 +198,9 @@ class MakeGlueArguments:
     output_dir: str = arg(None, "results, report and the reply cache (OUT/llm_cache: a rerun resumes, asking "
                           "nothing twice)", aliases=("--output",), value=writable_output, required=True)
 
+    def __post_init__(self):
+        check_apart(self.output_dir, self.files, [Path(f).name for f in self.files] + ["dropped.jsonl", "report.json"])
+
 
 @dataclass
 class MakeEvalArguments:
@@ -200,6 +218,9 @@ class MakeEvalArguments:
 
     def __post_init__(self):
         self.reference = self.reference or []
+        from hf_leaner.hare.benchmarks import BUCKETS
+
+        check_apart(self.output_dir, [*self.seeds, *self.reference], [f"{b[0]}.jsonl" for b in BUCKETS] + ["report.json"])
 
 
 def _with_client(endpoint: EndpointArguments, output_dir: str, work):

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Literal
 
 from hf_leaner.data.release import GENRES, SIZES, SPLITS
+from hf_leaner.llm.client import public_url
 from hf_leaner.llm.connect import EndpointArguments
 from hf_leaner.simplify.backends import BACKENDS
-from hf_leaner.utils.args import arg, nonnegative_float, positive_int, release_dir, writable_output
+from hf_leaner.utils.args import arg, check_apart, nonnegative_float, positive_int, release_dir, writable_output
 from hf_leaner.utils.errors import UsageError
 from hf_leaner.utils.tables import text_table
 
@@ -47,6 +48,7 @@ class SimplifyArguments:
     no_meaning_check: bool = arg(False, "skip the sentence-embedding similarity check")
 
     def __post_init__(self):
+        check_apart(self.output_dir, [self.data])  # OUT/data/leaner/... would replace the release's own files
         if self.backend == "lexical" and self.prompt != "full":
             raise UsageError("--prompt applies to the LLM backends (openai, transformers), not to --backend lexical")
 
@@ -62,7 +64,7 @@ def check_backend(args: SimplifyArguments, endpoint: EndpointArguments) -> None:
     if args.backend == "lexical" and (endpoint.base_url or endpoint.model):
         raise UsageError("--base-url/--model do not apply to --backend lexical (the offline simplifier)")
     if endpoint.base_url and not endpoint.base_url.rstrip("/").endswith("/v1"):
-        raise UsageError(f"--base-url {endpoint.base_url}: an OpenAI-compatible base URL ends in /v1")
+        raise UsageError(f"--base-url {public_url(endpoint.base_url)}: an OpenAI-compatible base URL ends in /v1")
 
 
 def run_simplify(args: SimplifyArguments, endpoint: EndpointArguments, progress: bool) -> int:
@@ -100,6 +102,10 @@ def run_simplify(args: SimplifyArguments, endpoint: EndpointArguments, progress:
     print(text_table(["genre", "rewritten", "failed"], rows, numbers_right=True))
     done = sum(total)
     print(f"{done / took:.2f} documents/s; failure reasons in {out / 'failures.jsonl'}" if done else "no documents")
+    faults = sum('"retried_next_run": true' in line for line in (out / "failures.jsonl").read_text().splitlines())
+    if faults:
+        print(f"{faults} document(s) failed because the endpoint gave no answer; run the same command again to ask "
+              "for them (finished documents are kept)")
     return 0
 
 

@@ -57,16 +57,27 @@ def run_pretrain(argv: list[str], progress: bool) -> int:
     if unknown:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     pargs, args = parser.parse_args_into_dataclasses(args=argv, look_for_args_file=False)
-    if not progress and not any(a.split("=", 1)[0] in ("--disable_tqdm", "--disable-tqdm") for a in argv):
+    given = {a.split("=", 1)[0].replace("-", "_") for a in argv if a.startswith("--")}
+    if not progress and "__disable_tqdm" not in given:
         args.disable_tqdm = True  # in a log: the Trainer prints one line per logging step instead of a bar
+    if not progress:  # nor a bar per saved checkpoint or dataset map
+        import datasets
+        import transformers
+
+        transformers.logging.disable_progress_bar()
+        datasets.disable_progress_bars()
+    if "__dataloader_pin_memory" not in given and args.device.type == "cpu":
+        args.dataloader_pin_memory = False  # nothing to pin for on a CPU (torch warns at every loader)
     resume = args.resume_from_checkpoint
     summary = pretrain(pargs, args, resume_from_checkpoint=resume if resume not in (None, "False") else None)
     trainer = summary.pop("trainer")
     trainer.accelerator.end_training()  # several processes: tear the process group down cleanly
     if trainer.is_world_process_zero():
+        use = summary["data_use"]
         rows = [("model", f"{pargs.arch} {pargs.size} ({summary['non_embedding_parameters']:,} non-embedding params)"),
-                ("curriculum", f"{args.difficulty} / {args.pacing}, {len(summary['curriculum'])} stage(s), "
-                               f"final fraction {summary['curriculum'][-1]['fraction']:.2f}"),
+                ("data", "all documents, random order" if args.pacing == "none" and not args.folds else
+                 f"{args.difficulty} / {args.pacing}: {len(use['stages'])} stage(s), {use['final_fraction']:.0%} of "
+                 "the documents in use at the end"),
                 ("steps / tokens", f"{summary['steps']:,} / {summary['tokens_seen']:,}")]
         rows += [(k.replace("eval_", "val ").replace("_", " "), f"{v:.4f}") for k, v in sorted(summary["eval"].items())]
         rows += [("time", f"{summary['seconds']:.0f}s"), ("saved", args.output_dir),
@@ -74,7 +85,18 @@ def run_pretrain(argv: list[str], progress: bool) -> int:
         rows += zero_shot_rows(pargs, args.output_dir)
         print()
         print(text_table(("", ""), rows))
+        if use["final_fraction"] < 1 - 1e-9:
+            print(less_than_all_data(use, summary["tokens_seen"]))
     return 0
+
+
+def less_than_all_data(use: dict, tokens: int) -> str:
+    """The warning for a run that ended before its pacing brought in all the data."""
+    drawn = ", ".join(f"{s['share']:.0%} while {s['fraction']:.0%} were in use (stage {s['stage']}, from step {s['step']:,})"
+                      for s in use["stages"])
+    return (f"warning: the run ended with {use['final_fraction']:.0%} of the documents in use; of its {tokens:,} "
+            f"training tokens, {drawn}. To train on all of them: more steps, a shorter curriculum_eval_steps, "
+            "--full_data_by F, or --pacing none")
 
 
 def zero_shot_rows(pargs: PretrainArguments, output_dir: str) -> list[tuple[str, str]]:

@@ -133,6 +133,9 @@ class CurriculumArguments:
                 self.pacing_end = self.full_data_by
         if self.pacing not in PACINGS:
             bad(f"pacing={self.pacing!r}", f"choose one of {', '.join(PACINGS)}")
+        if self.pacing == "none" and not self.folds and self.difficulty != "random":
+            bad(f"difficulty={self.difficulty!r}", "orders nothing with pacing='none' (all the data in random order, "
+                "the default of hf-leaner pretrain): choose a pacing (iterative, linear, ...) or folds")
         if not 0 < self.start_fraction <= self.max_fraction <= 1:
             bad(f"start_fraction={self.start_fraction}, max_fraction={self.max_fraction}", "need 0 < start <= max <= 1")
         if not 0 < self.increment <= 1:

@@ -263,11 +263,52 @@ class CurriculumMixin:
                                         "num_decay_steps": max(1, round(share * args.max_steps))}
         if self._resume_dir is None:
             self._start_curriculum()
+        plan = self.curriculum_plan()
+        if plan is not None:  # a pacing that holds data back is a choice the user must see
+            logger.warning(plan)
         output = super().train(resume_from_checkpoint=resume_from_checkpoint, trial=trial,
                                ignore_keys_for_eval=ignore_keys_for_eval, **kwargs)
         if self._averaging is not None:
             logger.info("curriculum: averaged the last %d weight snapshots", self._averaging.average_into(self.model))
         return output
+
+    def curriculum_plan(self) -> str | None:
+        """One sentence saying how the data schedule holds documents back, or None when all are in use throughout."""
+        args = self.args
+        if args.pacing == "none":
+            return None
+        n = len(self.curriculum_train_ids)
+        start = f"{args.difficulty} order: training starts on the easiest {args.start_fraction:.0%} of the {n:,} documents"
+        if args.pacing != "iterative":
+            return (f"curriculum: {start} and the {args.pacing} pacing grows it to {args.max_fraction:.0%} between "
+                    f"{args.pacing_start:.0%} and {args.pacing_end:.0%} of the run's {args.max_steps:,} steps")
+        every = self._curriculum_eval_steps
+        evaluations = args.max_steps // every
+        reach = min(args.max_fraction, args.start_fraction + evaluations * args.increment)
+        plan = (f"curriculum: {start} and the iterative pacing adds {args.increment:.0%} whenever its held-out loss "
+                f"has not improved by {args.threshold:g} for {args.patience} evaluation(s), evaluated every {every:,} "
+                f"steps")
+        if args.full_data_by is not None:
+            return plan + f"; all of them are in use by {args.full_data_by:.0%} of the run at the latest"
+        if args.max_steps_per_stage is None and reach < args.max_fraction - 1e-9:
+            plan += (f"; {evaluations} evaluation(s) in {args.max_steps:,} steps can bring in at most {reach:.0%} of "
+                     "the documents (evaluate more often with curriculum_eval_steps, or set full_data_by)")
+        return plan
+
+    def curriculum_usage(self) -> dict:
+        """What the run drew: the fraction of documents in use at its end, and per stage of the schedule the
+        fraction in use and the share of the run's samples (so tokens) drawn while it was in force."""
+        step, sps = self.state.global_step, self.samples_per_step
+        total = max(step * sps, 1)
+        history = self.curriculum.history
+        stages = []
+        for i, entry in enumerate(history):
+            begin = min(entry["position"], total)
+            end = min(history[i + 1]["position"], total) if i + 1 < len(history) else total
+            if end > begin:
+                stages.append({"stage": entry["stage"], "fraction": entry["fraction"], "step": entry["step"],
+                               "share": (end - begin) / total})
+        return {"final_fraction": float(self._data_fraction(step)[0]) if history else 1.0, "stages": stages}
 
     def tokens_per_step(self) -> int:
         """Training tokens of one optimizer step (full blocks; rows: their mean length)."""

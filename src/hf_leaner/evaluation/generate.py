@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hf_leaner.utils.errors import LeanerDataError
+from hf_leaner.utils.io import write_atomic
 from hf_leaner.data.instructions import answer_after_prompt, render_prompt
 from hf_leaner.data.release import iter_records
 
@@ -80,25 +81,55 @@ def model_label(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", label) or "model"
 
 
-def read_done(path: Path) -> set[str]:
-    """Ids already answered in ``path``; a last line cut by a kill is removed (its question is redone)."""
+def read_answers(path: Path) -> list[dict]:
+    """The answer lines already in ``path``; a last line cut by a kill is removed (its question is redone)."""
     if not path.is_file():
-        return set()
+        return []
     data = path.read_bytes()
     keep = data if data.endswith(b"\n") or not data else data[: data.rfind(b"\n") + 1]
-    done = set()
+    rows = []
     for lineno, line in enumerate(keep.decode("utf-8", errors="replace").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            done.add(json.loads(line)["id"])
-        except (json.JSONDecodeError, KeyError, TypeError):
-            raise LeanerDataError(f"{path}:{lineno}: not an answer line (JSON with 'id'); move the file away to "
-                                  "start over") from None
+            row = json.loads(line)
+            if not isinstance(row.get("id"), str) or not isinstance(row.get("question"), str):
+                raise TypeError
+        except (json.JSONDecodeError, TypeError, AttributeError):
+            raise LeanerDataError(f"{path}:{lineno}: not an answer line (JSON with 'id' and 'question'); move the "
+                                  "file away to start over") from None
+        rows.append(row)
     if len(keep) != len(data):
         with open(path, "r+b") as f:
             f.truncate(len(keep))
-    return done
+    return rows
+
+
+def reconcile(path: Path, questions: list[Question], log=print) -> set[str]:
+    """Match the answers in ``path`` to today's questions by their text, not by line: a question inserted or
+    removed above others shifts line-number ids, and an answer must stay with its own question. Answers whose
+    question is gone or changed move to ``<file>.stale.jsonl`` (nothing is deleted); returns the ids answered."""
+    rows = read_answers(path)
+    by_text: dict[tuple[str, str], list[Question]] = {}
+    for q in questions:
+        by_text.setdefault((q.subset, q.question), []).append(q)
+    kept, stale, taken = [], [], set()
+    for row in rows:
+        same = [q for q in by_text.get((row.get("subset"), row["question"]), []) if q.id not in taken]
+        match = next((q for q in same if q.id == row["id"]), same[0] if same else None)
+        if match is None:
+            stale.append(row)
+            continue
+        taken.add(match.id)
+        kept.append({**row, "id": match.id})
+    if stale or any(k["id"] != r["id"] for k, r in zip(kept, rows)) or len(kept) != len(rows):
+        if stale:
+            with open(path.with_suffix(".stale.jsonl"), "a", encoding="utf-8") as f:
+                f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in stale)
+            log(f"{path}: {len(stale)} answer(s) to questions no longer asked moved to "
+                f"{path.with_suffix('.stale.jsonl').name}")
+        write_atomic(path, [json.dumps(r, ensure_ascii=False) for r in kept])
+    return taken
 
 
 def generate_answers(model_name: str, questions: list[Question], out_file: Path, batch_size: int = 16,
@@ -110,10 +141,10 @@ def generate_answers(model_name: str, questions: list[Question], out_file: Path,
 
     from hf_leaner.models.loading import load_model_and_tokenizer
 
-    done = read_done(out_file)
+    done = reconcile(out_file, questions)
     todo = [q for q in questions if q.id not in done]
-    stats = {"model": model_name, "file": str(out_file), "questions": len(questions), "already_done": len(done & {
-        q.id for q in questions}), "answered": 0, "new_tokens": 0, "seconds": 0.0}
+    stats = {"model": model_name, "file": str(out_file), "questions": len(questions), "already_done": len(done),
+             "answered": 0, "new_tokens": 0, "seconds": 0.0}
     if not todo:
         stats["tokens_per_s"] = 0.0
         return stats

@@ -18,6 +18,7 @@ from hf_leaner.data.glue_tasks import DEFAULT_TASKS, GLUE_TASKS
 from hf_leaner.utils.args import (arg, at_least, csv_list, nonnegative_float, positive_float, positive_int,
                                   writable_output)
 from hf_leaner.utils.errors import LeanerDataError
+from hf_leaner.utils.io import model_digest
 from hf_leaner.utils.parallel import available_cores
 
 # The two published recipes, restated as settings (facts from the TinyHelen scripts and the BabyLM 2025 pipeline).
@@ -105,7 +106,8 @@ class GlueArguments:
 
     def cell_settings(self, task: str, lr: float, seed: int) -> dict:
         """Everything a cell's result depends on: a stored cell is reused only when these match."""
-        return {"model": self.model, "from_scratch": self.from_scratch, "data": str(self.data), "task": task,
+        return {"model": self.model, "weights": model_digest(self.model), "from_scratch": self.from_scratch,
+                "data": str(self.data), "task": task,
                 "learning_rate": lr, "seed": seed, "epochs": self.epochs(task), "batch_size": self.batch_size,
                 "max_length": self.max_length, "warmup_ratio": self.warmup_ratio,
                 "lr_scheduler_type": self.lr_scheduler_type, "weight_decay": self.weight_decay,

@@ -54,14 +54,22 @@ class Answers:
 
 def read_answer_files(paths: list[str | Path]) -> tuple[list[str], list[Answers]]:
     """(models, questions answered by every model), from `hf-leaner generate` files (one model per file)."""
-    models, per_model = [], []
+    models, per_model, where = [], [], {}
     for path in map(Path, paths):
         rows = {}
         for lineno, rec in iter_records(path):  # the project's one JSONL reader: file:line on bad JSON or UTF-8
             for key in ("id", "question", "answer"):
                 if not isinstance(rec, dict) or not isinstance(rec.get(key), str):
                     raise LeanerDataError(f"{path}:{lineno}: field '{key}' is missing or not a string")
-            rows[rec["id"]] = rec
+            if rec["id"] in rows:  # which of the two answers would be judged is not ours to guess
+                raise LeanerDataError(f"{path}:{lineno}: id {rec['id']!r} again (first at line "
+                                      f"{where[path, rec['id']]}); keep one answer per question")
+            rows[rec["id"]], where[path, rec["id"]] = rec, lineno
+            first = per_model[0].get(rec["id"]) if per_model else None
+            if first is not None and first["question"] != rec["question"]:
+                raise LeanerDataError(f"{path}:{lineno}: id {rec['id']!r} is the question {rec['question'][:60]!r}, "
+                                      f"but {paths[0]}:{where[Path(paths[0]), rec['id']]} has "
+                                      f"{first['question'][:60]!r} under that id; the files answer other questions")
         name = path.stem  # the file names the model (generate writes OUT/<model>.jsonl); rename it to relabel
         if not rows:
             raise LeanerDataError(f"{path}: no answers in it")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from hf_leaner.data.fetch import AUTO, SAMPLE
 from hf_leaner.data.release import CORPORA, SIZES, SPLITS
+from hf_leaner.llm.client import public_url
 from hf_leaner.llm.connect import check_endpoint
 from hf_leaner.models.presets import ARCHITECTURES
 from hf_leaner.utils.args import (arg, at_least, csv_list, model_size, nonnegative_int, positive_int, release_dir,
@@ -286,7 +287,7 @@ def judge_stage(out: Path, files: list[Path], judge: tuple, local=None) -> tuple
     later = (f"`hf-leaner judge --base_url URL --model NAME --answers {' '.join(map(str, files))} --output_dir "
              f"{out / 'judge'}`")
     if capable:
-        print(f"[judge] {model} at {base_url} compares the pretrained and the instructed answers")
+        print(f"[judge] {model} at {public_url(base_url)} compares the pretrained and the instructed answers")
     else:
         print("[judge] plumbing check: the local endpoint (SmolLM2-135M-Instruct) judges one question; a 135M judge "
               "rates answers by their order, not their quality, so no score is shown (for the comparison: "
@@ -301,7 +302,7 @@ def judge_stage(out: Path, files: list[Path], judge: tuple, local=None) -> tuple
             client = stack.enter_context(connect(base_url or "local", model, api_key_env=key_env, max_concurrency=2,
                                                  cache_dir=out / "judge" / "llm_cache"))
         except Exception as exc:  # noqa: BLE001 -- no endpoint is a reason to skip the judge, not to fail the job
-            what = f"{base_url} could not be reached" if capable else "no local endpoint could be started"
+            what = f"{public_url(base_url)} could not be reached" if capable else "no local endpoint could be started"
             print(f"[judge] skipped: {what} ({type(exc).__name__}: {exc}); judge later with " + later)
             return ("judge", "skipped: no endpoint", f"{time.time() - t0:.1f}s")
         if not capable:  # one question's answers, in both orders: enough to prove the path works

@@ -28,7 +28,7 @@ from ..utils.errors import LeanerDataError
 from ..utils.io import write_atomic
 from ..data.release import iter_records
 from .benchmarks_io import load_segments
-from .ngram_index import NGramIndex
+from .ngram_index import NGramIndex, normalize_words
 
 FORMAT = 1  # bump when a shard's content would change for the same settings
 
@@ -37,7 +37,13 @@ def build_index(benchmarks: list[str], n: int = 8, threshold: float = 0.5, min_w
                 controls: list[str] = (), split: str | None = None, fields=None) -> NGramIndex:
     segments = [s for spec in benchmarks for s in load_segments(spec, split, fields)]
     segments += [s for spec in controls for s in load_segments(spec, split, fields, control=True)]
-    return NGramIndex(n=n, threshold=threshold, min_words=min_words).build(segments)
+    index = NGramIndex(n=n, threshold=threshold, min_words=min_words).build(segments)
+    if segments and not index.segments:
+        longest = max(len(normalize_words(s.text)) for s in segments)
+        raise LeanerDataError(f"{', '.join(benchmarks)}: every one of the {len(segments):,} benchmark items is shorter "
+                              f"than --min_words {min_words} (the longest has {longest} words), so nothing could be "
+                              "checked; lower --min_words")
+    return index
 
 
 def document_text(rec, where: str, text_column: str) -> str:
@@ -81,16 +87,22 @@ def _shard_name(file_no: int, path: str, shard_no: int) -> str:
     return f"{file_no:04d}-{Path(path).name.split('.')[0]}-{shard_no:06d}"
 
 
+def file_signature(path: str) -> str:
+    """What a finished shard remembers of its input file: a file grown, cut or rewritten since is read again."""
+    st = os.stat(path)
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
 def _iter_shards(paths: list[str], shard_size: int):
     for file_no, path in enumerate(paths):
         batch, shard_no = [], 0
         for lineno, rec in iter_records(path):
             batch.append((f"{path}:{lineno}", rec))
             if len(batch) == shard_size:
-                yield _shard_name(file_no, path, shard_no), batch
+                yield _shard_name(file_no, path, shard_no), path, batch
                 batch, shard_no = [], shard_no + 1
         if batch:
-            yield _shard_name(file_no, path, shard_no), batch
+            yield _shard_name(file_no, path, shard_no), path, batch
 
 
 def process_shard(index: NGramIndex, batch, text_column: str) -> tuple[list[str], list[str], ShardResult]:
@@ -128,18 +140,23 @@ def decontaminate(inputs: list[str], index: NGramIndex, output_dir: str | os.Pat
         raise LeanerDataError(f"{out}: holds a decontamination run with other inputs or settings; give a new "
                               "--output_dir (or delete its shards/ folder)")
     stamp.write_text(json.dumps({"fingerprint": fingerprint}))
-    totals, names, resumed = ShardResult(by_benchmark={}), [], 0
-    for name, batch in _iter_shards(inputs, shard_size):
+    totals, names, resumed, changed = ShardResult(by_benchmark={}), [], 0, set()
+    signatures = {path: file_signature(path) for path in inputs}
+    for name, path, batch in _iter_shards(inputs, shard_size):
         names.append(name)
         done = shards / f"{name}.done.json"
-        if done.exists():
-            res = ShardResult(**json.loads(done.read_text()))
+        record = json.loads(done.read_text()) if done.exists() else None
+        if record is not None and record.pop("input", None) == signatures[path]:
+            res = ShardResult(**record)
             resumed += 1
         else:
+            if record is not None and path not in changed:
+                changed.add(path)
+                log(f"decontaminate: {path} changed since the last run; its shards are checked again")
             kept, removed, res = process_shard(index, batch, text_column)
             write_atomic(shards / f"{name}.kept.jsonl", kept)
             write_atomic(shards / f"{name}.removed.jsonl", removed)
-            write_atomic(done, json.dumps(asdict(res)))
+            write_atomic(done, json.dumps({**asdict(res), "input": signatures[path]}))
             log(f"decontaminate: {name}: {res.documents} documents, {res.removed} removed")
         totals.documents += res.documents
         totals.removed += res.removed

@@ -92,7 +92,7 @@ class NGramIndex:
         owner = np.concatenate(owners) if owners else np.empty(0, dtype=np.int64)
         order = np.lexsort((owner, flat))
         flat, owner = flat[order], owner[order]
-        distinct = np.concatenate(([True], (flat[1:] != flat[:-1]) | (owner[1:] != owner[:-1])))
+        distinct = np.concatenate(([True], (flat[1:] != flat[:-1]) | (owner[1:] != owner[:-1])))[:len(flat)]
         self.hashes, self.owner = flat[distinct], owner[distinct]  # a segment counts each n-gram once
         self.sizes = np.bincount(self.owner, minlength=len(self.segments))
         self.vocab = vocab

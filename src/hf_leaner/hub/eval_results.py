@@ -65,6 +65,24 @@ def _merged_entries(api: HfApi, repo_id: str, new: list[EvalResultEntry],
     return [e for e in old if (e.dataset_id, e.task_id) not in ours] + new
 
 
+def read_results(path: Path, written_by: str) -> dict:
+    """A ``results.json`` as the object its command writes, else one line naming the file and what is wrong."""
+    from hf_leaner.utils.errors import LeanerDataError
+
+    if not path.is_file():
+        raise LeanerDataError(f"{path}: not found; this takes a folder written by {written_by}")
+    try:
+        results = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        where = f" (line {e.lineno}, column {e.colno}: {e.msg})" if isinstance(e, json.JSONDecodeError) else ""
+        raise LeanerDataError(f"{path}: not valid JSON{where}, e.g. cut short; rerun {written_by} to rewrite it") \
+            from None
+    if not isinstance(results, dict) or not results:
+        raise LeanerDataError(f"{path}: holds {json.dumps(results)[:40]}, not the results object {written_by} "
+                              "writes")
+    return results
+
+
 def push_results(run_dir: str | Path, repo_id: str, private: bool | None = None, token: str | None = None,
                  model: str | None = None) -> str:
     """Merge an eval-glue or eval-zero-shot run's results into ``repo_id`` (created if needed); returns the card
@@ -72,14 +90,14 @@ def push_results(run_dir: str | Path, repo_id: str, private: bool | None = None,
     from hf_leaner.utils.errors import LeanerDataError
 
     path = Path(run_dir) / "results.json"
-    if not path.is_file():
-        raise LeanerDataError(f"{path}: not found; push-results takes a folder written by `hf-leaner eval-glue` "
-                              "or `hf-leaner eval-zero-shot`")
-    results = json.loads(path.read_text())
+    results = read_results(path, "`hf-leaner eval-glue` or `hf-leaner eval-zero-shot`")
     if "models" in results and "protocol" in results:
         return push_zero_shot_results(results, path, repo_id, model, private, token)
     if model is not None:
         raise LeanerDataError(f"{path}: an eval-glue run holds one model; --model applies to eval-zero-shot runs")
+    missing = [k for k in ("tasks", "preset", "from_scratch", "learning_rates", "seeds") if k not in results]
+    if missing:
+        raise LeanerDataError(f"{path}: no field {missing[0]!r}; not a results.json of eval-glue or eval-zero-shot")
     metrics = task_metrics_from_results(results)
     if not metrics:
         raise LeanerDataError(f"{path}: no fine-tuned task to push (missing train splits: "
@@ -157,7 +175,9 @@ def push_judge_results(run_dir: str | Path, model: str, repo_id: str, token: str
     from hf_leaner.utils.errors import LeanerDataError
 
     path = Path(run_dir) / "results.json"
-    results = json.loads(path.read_text())
+    results = read_results(path, "`hf-leaner judge`")
+    if "all" not in results or "judge" not in results:
+        raise LeanerDataError(f"{path}: no field 'all' or 'judge'; not a results.json of hf-leaner judge")
     if model not in results["all"]:
         raise LeanerDataError(f"{path}: no model {model!r} (models: {', '.join(results['all'])})")
     blocks = {"all": results["all"], **results["subsets"]}

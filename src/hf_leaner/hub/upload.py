@@ -3,7 +3,8 @@
 A token that reaches a public repo is a leaked credential (a pickled ``TrainingArguments`` with
 ``hub_token``, a copied ``.env``, a log that echoed it). Before anything is sent, each file that
 ``HfApi.upload_folder`` would send is scanned for a token-shaped string (``hf_`` + 30 or more letters
-and digits) and for the value of ``HF_TOKEN`` when it is set; one hit stops the push with the file's name.
+and digits) and for the value of ``HF_TOKEN`` when it is set, and no link may lead out of the folder; one hit
+stops the push with the file's name.
 """
 
 from __future__ import annotations
@@ -57,11 +58,33 @@ def files_to_upload(folder: Path, ignore_patterns: list[str] | None = None) -> l
     return [folder / r for r in kept]
 
 
+def links_outside(folder: Path) -> list[tuple[Path, Path]]:
+    """Every link under ``folder`` (file or folder) whose target lies outside it: an upload would send that
+    target's contents (``/etc/passwd``, a file in the home folder) as if it were part of the run."""
+    root = folder.resolve()
+    found = []
+    for parent, dirs, files in os.walk(folder):  # links to folders are listed, not followed
+        for name in dirs + files:
+            path = Path(parent, name)
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(root):
+                    found.append((path, target))
+    return found
+
+
 def check_no_tokens(folder: str | Path, ignore_patterns: list[str] | None = None, token: str | None = None) -> None:
-    """Raise :class:`SecretInUploadError` naming the first file to be uploaded that holds a token."""
+    """Raise :class:`SecretInUploadError` naming the first file to be uploaded that holds a token, or a link that
+    leads out of the folder."""
     folder = Path(folder)
     if not folder.is_dir():
         raise LeanerDataError(f"{folder}: no such folder to push")
+    outside = links_outside(folder)
+    if outside:
+        (link, target), more = outside[0], len(outside) - 1
+        raise SecretInUploadError(
+            f"{link}: a link to {target}, outside the folder being pushed" + (f" (and {more} more)" if more else "")
+            + "; nothing was pushed. Copy what you mean to publish into the folder, or remove the link")
     secrets = _secrets([token])
     for path in files_to_upload(folder, ignore_patterns):
         what = find_token(path, secrets)

@@ -121,6 +121,15 @@ class _Session:
         self.semaphore = asyncio.Semaphore(client.max_concurrency)
 
 
+def public_url(url: str) -> str:
+    """``url`` as it may be printed, logged or stored: without the user and password of ``http://user:key@host``
+    (a key put there is still a key), the query or the fragment."""
+    try:
+        return str(httpx.URL(url).copy_with(username=None, password=None, query=None, fragment=None)).rstrip("/")
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return "(an unparsable URL)"
+
+
 class LLMClient:
     """Chat completions against any OpenAI-compatible endpoint (`base_url` ends in /v1)."""
 
@@ -146,11 +155,10 @@ class LLMClient:
         self._sessions: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Session]" = \
             weakref.WeakKeyDictionary()
         self._said: set[str] = set()
-        url = httpx.URL(self.base_url)
-        self.endpoint_id = str(url.copy_with(username=None, password=None, query=None, fragment=None))
+        self.endpoint_id = public_url(self.base_url)
 
     def __repr__(self) -> str:  # no key in here, ever
-        return f"LLMClient(base_url={self.base_url!r}, model={self.model!r}, max_concurrency={self.max_concurrency})"
+        return f"LLMClient(base_url={self.endpoint_id!r}, model={self.model!r}, max_concurrency={self.max_concurrency})"
 
     @property
     def stats(self) -> dict:

@@ -16,6 +16,8 @@ from typing import Iterator
 from hf_leaner.utils.args import arg, nonnegative_int, positive_float, positive_int
 from hf_leaner.utils.errors import UsageError
 
+from .client import public_url
+
 LOCAL = "local"
 
 
@@ -42,7 +44,7 @@ def check_endpoint(base_url: str | None, model: str | None, flag: str = "--base_
     if base_url in (None, LOCAL):
         return
     if not base_url.startswith(("http://", "https://")):
-        raise UsageError(f"{flag} {base_url!r}: give the endpoint's URL (http(s)://HOST/v1) or '{LOCAL}'")
+        raise UsageError(f"{flag} {public_url(base_url)!r}: give the endpoint's URL (http(s)://HOST/v1) or '{LOCAL}'")
     if not model:
         model_flag = "--judge_model" if flag.startswith("--judge") else "--model"
         raise UsageError(f"{model_flag} is required with {flag} URL (the model name the endpoint serves)")

@@ -5,12 +5,16 @@
 
 Work state lives in ``OUT/.simplify/``: ``results/`` (one line per finished document, appended as it
 finishes) and ``logs/`` (datatrove's stats and logs). A rerun skips finished documents, so a run killed
-at any point and launched again ends with every source document exactly once, rewritten or failed.
+at any point and launched again ends with every source document exactly once, rewritten or failed. A
+document that failed because the endpoint did not answer is tried again by the next run; one that failed a
+check stays failed unless the settings that decided it changed (``SimplifyConfig.decision_id``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from hf_leaner.data.release import GENRES
@@ -44,17 +48,28 @@ class SimplifyConfig:
     def work_dir(self) -> Path:
         return Path(self.output_dir) / ".simplify"
 
+    @property
+    def decision_id(self) -> str:
+        """What decides whether a rewrite passes: the backend and model, the prompt, the chunks, the checks. A
+        document that failed a check under these settings is final; under other settings it is tried again."""
+        backend = {k: v for k, v in self.backend_kwargs.items()  # not where or how fast it is asked
+                   if k not in ("base_url", "max_concurrency", "max_retries", "timeout_s", "cache_dir")}
+        blob = json.dumps({"backend": self.backend, "kwargs": backend, "chunk_budget": self.chunk_budget,
+                           "max_attempts": self.max_attempts, "meaning_check": self.meaning_check,
+                           "validation": asdict(self.validation)}, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
 
 def build_pipeline(cfg: SimplifyConfig) -> list:
     spec = (cfg.backend, cfg.backend_kwargs)
     results = str(cfg.work_dir / "results")
     return [
         OriginalReader(cfg.data_dir, cfg.size, cfg.split, cfg.genres, cfg.limit),
-        SkipDone(results),
+        SkipDone(results, cfg.decision_id),
         ChunkStep(cfg.chunk_budget),
         RewriteStep(spec, cfg.batch_documents),
         ValidateStep(spec, cfg.validation, cfg.max_attempts, cfg.meaning_check, cfg.batch_documents),
-        ResultWriter(results),
+        ResultWriter(results, cfg.decision_id),
     ]
 
 

@@ -29,19 +29,21 @@ def _read_results(results_dir: Path) -> list[dict]:
 def write_release(out_dir: str | Path, results_dir: str | Path) -> dict:
     """Writes the release files from the results; returns counts per genre ``{genre: {"ok": n, "failed": n}}``."""
     out_dir = Path(out_dir)
-    rows = sorted(_read_results(Path(results_dir)), key=lambda r: r["order"])
-    seen, kept, failed = set(), defaultdict(list), []
+    latest = {}  # a document finished twice (a kill between its write and the rerun's skip, or a fault asked
+    for r in _read_results(Path(results_dir)):  # again): its latest result, a rewrite before a failure at a tie
+        key = (r.get("written", 0.0), r["status"] == "ok")
+        if r["hash"] not in latest or key > latest[r["hash"]][0]:
+            latest[r["hash"]] = (key, r)
+    rows = sorted((r for _, r in latest.values()), key=lambda r: r["order"])
+    kept, failed = defaultdict(list), []
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"ok": 0, "failed": 0})
     for r in rows:
-        if r["hash"] in seen:  # a document finished twice (a kill between its write and the rerun's skip)
-            continue
-        seen.add(r["hash"])
         counts[r["genre"]][r["status"]] += 1
         if r["status"] == "ok":
             kept[(r["folder"], r["split"], r["genre"], r["shard"])].append(json.dumps(r["record"], ensure_ascii=False))
         else:
-            failed.append(json.dumps({"id": r["id"], "hash": r["hash"], "genre": r["genre"], "reason": r["reason"]},
-                                     ensure_ascii=False))
+            failed.append(json.dumps({"id": r["id"], "hash": r["hash"], "genre": r["genre"], "reason": r["reason"],
+                                      "retried_next_run": bool(r.get("fault"))}, ensure_ascii=False))
     for (folder, split, genre, shard), lines in kept.items():
         write_atomic(out_dir / "data" / "leaner" / folder / split / f"{genre}{shard:04d}.jsonl", lines)
     write_atomic(out_dir / "failures.jsonl", failed)

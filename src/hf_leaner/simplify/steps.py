@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -63,30 +64,50 @@ def _batches(data: DocumentsPipeline, size: int):
         yield batch
 
 
-def done_hashes(results_dir: Path) -> set[str]:
-    """Hashes already finished (rewritten or failed) in earlier or concurrent runs; a torn last line is ignored."""
+def is_final(row: dict, decision_id: str | None = None) -> bool:
+    """A recorded result the next run keeps: a rewrite, or a failed check under the same deciding settings. An
+    endpoint fault (no answer after the client's retries) is not final: the next run asks again."""
+    if row.get("status") == "ok":
+        return True
+    if row.get("fault"):
+        return False
+    return decision_id is None or row.get("decided_by") in (None, decision_id)
+
+
+def done_hashes(results_dir: Path, decision_id: str | None = None) -> set[str]:
+    """Hashes already finished in earlier or concurrent runs (see :func:`is_final`); a torn last line is ignored."""
     done = set()
     for path in sorted(Path(results_dir).glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").split("\n"):
             try:
-                done.add(json.loads(line)["hash"])
-            except (json.JSONDecodeError, KeyError, TypeError):
+                row = json.loads(line)
+                if is_final(row, decision_id):
+                    done.add(row["hash"])
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
                 continue
     return done
 
 
+def is_endpoint_fault(chunk: dict) -> bool:
+    """The chunk has no rewrite because the endpoint gave none (refused, 5xx, timed out after retries), not
+    because an answer failed a check or could not be parsed."""
+    return chunk.get("simple") is None and bool(chunk.get("error")) and \
+        not chunk["error"].startswith("unparseable answer")
+
+
 class SkipDone(PipelineStep):
-    """Documents already recorded in ``results_dir`` are not processed again (resume after a kill)."""
+    """Documents already recorded in ``results_dir`` are not processed again (resume after a kill), except those
+    an endpoint fault failed and those failed under other deciding settings."""
 
     name = "⏭️ skip finished documents"
     type = "🔻 - FILTER"
 
-    def __init__(self, results_dir: str):
+    def __init__(self, results_dir: str, decision_id: str | None = None):
         super().__init__()
-        self.results_dir = results_dir
+        self.results_dir, self.decision_id = results_dir, decision_id
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        done = done_hashes(Path(self.results_dir))
+        done = done_hashes(Path(self.results_dir), self.decision_id)
         for doc in data:
             if doc.metadata["hash"] in done:
                 self.stat_update("already_done")
@@ -190,6 +211,7 @@ class ValidateStep(PipelineStep):
         elif bad:
             i, c = bad[0]
             reason = f"chunk {i + 1}/{len(meta['chunks'])}: {c['verdict']}"
+            meta["fault"] = any(is_endpoint_fault(c) for _, c in bad)  # the next run asks again
         else:
             reason = None
         if reason is None:
@@ -219,9 +241,9 @@ class ResultWriter(PipelineStep):
     name = "💾 per-document results"
     type = "💽 - WRITER"
 
-    def __init__(self, results_dir: str):
+    def __init__(self, results_dir: str, decision_id: str | None = None):
         super().__init__()
-        self.results_dir = results_dir
+        self.results_dir, self.decision_id = results_dir, decision_id
 
     def _open(self, rank: int, world_size: int):
         folder = Path(self.results_dir)
@@ -241,6 +263,8 @@ class ResultWriter(PipelineStep):
                 row = {"hash": meta["hash"], "id": doc.id, "genre": meta["genre"], "order": meta["order"],
                        "folder": meta["folder"], "split": meta["split"], "shard": meta["shard"],
                        "status": meta["status"], "reason": meta["reason"],
+                       "fault": bool(meta.get("fault")) and meta["status"] == "failed",
+                       "decided_by": self.decision_id, "written": time.time(),
                        "record": output_record(doc) if meta["status"] == "ok" else None}
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
                 out.flush()  # in the OS's hands now: a killed process does not lose it

@@ -139,7 +139,8 @@ def pretrain(pargs: PretrainArguments, args: CurriculumConfig, resume_from_check
     summary = {"arch": pargs.arch, "size": pargs.size, "non_embedding_parameters": params["non_embedding"],
                "steps": trainer.state.global_step, "train_loss": result.training_loss,
                "eval": {k: v for k, v in metrics.items() if k.endswith(("_loss", "_perplexity"))},
-               "curriculum": trainer.curriculum.history, "seconds": round(time.time() - t0, 1),
+               "curriculum": trainer.curriculum.history, "data_use": trainer.curriculum_usage(),
+               "seconds": round(time.time() - t0, 1),
                "tokens_seen": trainer.state.global_step * trainer.samples_per_step * pargs.block_size}
     if trainer.is_world_process_zero():
         (out / "hf_leaner_summary.json").write_text(json.dumps(summary, indent=1, default=float))

@@ -21,8 +21,8 @@ class PretrainArguments:
 
     # recipe
     preset: str = arg("cpu", choices=tuple(PRESETS), help="recipe defaults placed before your flags: cpu (LR 3e-3, "
-                      "cosine), tinyhelen (the paper's run: LLaMA-1M, 512x1024 tokens/step, 2,500 steps, LR 1e-2), "
-                      "none (CurriculumConfig's defaults: TrainingArguments' with LR 3e-3)")
+                      "cosine, all the data in random order unless --pacing asks for a curriculum), tinyhelen (the paper's run: LLaMA-1M, 512x1024 tokens/step, 2,500 steps, LR 1e-2), "
+                      "none (CurriculumConfig's defaults: TrainingArguments' with LR 3e-3, the iterative pacing)")
     # model
     arch: str = arg("llama", value=choice_list(ARCHITECTURES, "model family"),
                     help=f"model family: {', '.join(ARCHITECTURES)}")

@@ -171,6 +171,25 @@ def writable_output(text: str) -> str:
     return text
 
 
+def check_apart(output_dir: str, inputs, writes=(), flag: str = "--output_dir") -> None:
+    """Refuse, before any work, an output folder that is (or lies inside) an input folder, or whose files would
+    replace an input file: a command never writes over what it reads."""
+    from hf_leaner.utils.errors import UsageError
+
+    out = Path(output_dir).expanduser().resolve()
+    for given in inputs:
+        source = Path(given).expanduser() if given else None
+        if source is None or not source.exists():
+            continue
+        source = source.resolve()
+        if source.is_dir() and out.is_relative_to(source):
+            raise UsageError(f"{flag} {output_dir}: {'is' if out == source else 'lies inside'} the input folder "
+                             f"{given}, whose files it could replace; give a folder outside it")
+        if source.is_file() and source in {out / name for name in writes}:
+            raise UsageError(f"{flag} {output_dir}: would write {source.name} over the input {given}; give another "
+                             "folder")
+
+
 def choice_list(choices, what: str):
     def check(text: str) -> str:
         if text not in choices:
@@ -192,6 +211,9 @@ def csv_list(kind, choices=None, what: str = "value"):
         bad = [v for v in values if choices is not None and v not in choices]
         if bad:
             raise argparse.ArgumentTypeError(f"{bad[0]!r} is not a {what}; choose from: {', '.join(choices)}")
+        repeated = next((v for i, v in enumerate(values) if v in values[:i]), None)
+        if repeated is not None:  # a repeated seed would pass for a second sample (an interval of +/- 0)
+            raise argparse.ArgumentTypeError(f"{text!r}: {repeated!r} is given twice")
         return values
     return parse
 

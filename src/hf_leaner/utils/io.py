@@ -1,7 +1,10 @@
-"""Atomic writes: a file is either its old self or its new self, never half written (a killed run resumes)."""
+"""Atomic writes: a file is either its old self or its new self, never half written (a killed run resumes); and
+the digest of a model folder, which a stored result names so that it is never reused for other weights."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 from pathlib import Path
 
@@ -19,3 +22,28 @@ def write_atomic(path: str | Path, content: str | bytes | list[str]) -> None:
     else:
         tmp.write_text(content, encoding="utf-8")
     os.replace(tmp, path)
+
+
+WEIGHT_FILES = ("*.safetensors", "pytorch_model*.bin", "config.json", "tokenizer.json", "tokenizer_config.json")
+
+
+def model_digest(model: str | Path) -> str:
+    """sha256 (16 hex) of a model folder's weights, config and tokenizer files: what a stored result was computed
+    from, so a model retrained into the same folder is never taken for the old one. A Hub id: the id itself."""
+    folder = Path(model)
+    if not folder.is_dir():
+        return str(model)
+    files = sorted({p for pattern in WEIGHT_FILES for p in folder.glob(pattern) if p.is_file()})
+    key = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    return _digest(str(folder.resolve()), key)
+
+
+@functools.lru_cache(maxsize=16)
+def _digest(folder: str, key: tuple) -> str:  # keyed by (name, size, mtime): hashed once per version of the files
+    h = hashlib.sha256()
+    for name, _, _ in key:
+        h.update(name.encode() + b"\0")
+        with open(Path(folder, name), "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+    return h.hexdigest()[:16]

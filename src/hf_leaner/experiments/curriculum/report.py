@@ -34,6 +34,12 @@ def t_interval(values) -> tuple[float, float]:
     return float(values.mean()), float(t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values)))
 
 
+def pm(pair, digits: int = 4) -> str:
+    """``mean ± half``, or ``mean (one seed)`` where no interval exists: never an interval of one sample."""
+    mean, half = pair
+    return f"{mean:.{digits}f}" + (f" ± {half:.{digits}f}" if math.isfinite(half) else " (one seed)")
+
+
 def tokens_to_reach(curve: list[tuple[int, float]], target: float) -> float | None:
     """Tokens at which a validation curve first reaches ``target``, linear between evaluations."""
     previous = None
@@ -209,8 +215,7 @@ def fraction_verdict(summary: dict) -> str | None:
     target = summary["target"]
 
     def said(r):
-        mean, half = r["final"]
-        return f"{r['strategy']} ({r['schedule']}, {r['fraction']:.0%} of the tokens) at {mean:.4f} ± {half:.4f}"
+        return f"{r['strategy']} ({r['schedule']}, {r['fraction']:.0%} of the tokens) at {pm(r['final'])}"
 
     winners = [r for r in others if r["reaches_target"]]
     if not winners:
@@ -220,13 +225,13 @@ def fraction_verdict(summary: dict) -> str | None:
                 f"reaches {baseline_name(summary)}'s full-budget loss {target:.4f} outside the seed interval; "
                 f"the best is "
                 f"{said(best)}, "
-                f"the baseline at that budget {b['final'][0]:.4f} ± {b['final'][1]:.4f}")
+                f"the baseline at that budget {pm(b['final'])}")
     parts = []
     for r in winners:
         b = base[r["schedule"], r["fraction"]]
-        parts.append(said(r) + (f", but the baseline at that budget reaches it too ({b['final'][0]:.4f} ± "
-                                f"{b['final'][1]:.4f}): the budget, not the order" if b["reaches_target"] else
-                                f"; the baseline at that budget: {b['final'][0]:.4f} ± {b['final'][1]:.4f} "
+        parts.append(said(r) + (f", but the baseline at that budget reaches it too ({pm(b['final'])}): the "
+                                "budget, not the order" if b["reaches_target"] else
+                                f"; the baseline at that budget: {pm(b['final'])} "
                                 f"({r['vs_baseline_same']} for the strategy)"))
     return f"fair test: {baseline_name(summary)}'s full-budget loss {target:.4f} is reached by " + "; ".join(parts)
 
@@ -250,8 +255,7 @@ def glue_verdict(summary: dict) -> str | None:
     said = {"higher": "WINS (higher, outside the intervals)", "lower": "loses (lower, outside the intervals)"}
     return "GLUE (the paper's view): " + "; ".join(
         f"{r['strategy']} ({r['schedule']}, {r['fraction']:.0%} of the tokens) "
-        f"{r['glue'][0]:.4f} ± {r['glue'][1]:.4f} "
-        f"vs the baseline's full budget {base[r['schedule']][0]:.4f} ± {base[r['schedule']][1]:.4f}: "
+        f"{pm(r['glue'])} vs the baseline's full budget {pm(base[r['schedule']])}: "
         + said.get(r["glue_vs_baseline_full"], f"no win ({r['glue_vs_baseline_full']})") for r in short)
 
 
@@ -263,18 +267,17 @@ def verdict_by_crossing(summary: dict) -> str:
     best = min((r for r in summary["rows"] if r["strategy"] != "baseline"), key=lambda r: r["final"][0], default=None)
     if best is None:
         return "only the baseline was run"
-    mean, half = best["final"]
     return (f"no strategy reaches {baseline_name(summary)}'s final loss in <= {TARGET_RATIO:.0%} of the tokens "
             f"outside the "
-            f"seed interval; the best final loss is {best['strategy']} ({best['schedule']}) at {mean:.4f}"
-            + (f" ± {half:.4f}" if math.isfinite(half) else " (one seed)") + f" vs target {summary['target']:.4f}")
+            f"seed interval; the best final loss is {best['strategy']} ({best['schedule']}) at {pm(best['final'])}"
+            f" vs target {summary['target']:.4f}")
 
 
 def compare_finals(summary: dict, strategy: str, schedule: str) -> str:
     """One plain sentence: does ``strategy`` end below the baseline (same schedule), outside the seed interval?"""
     rows = {(r["schedule"], r["strategy"]): r for r in summary["rows"]}
     (m, h), (bm, bh) = rows[schedule, strategy]["final"], rows[schedule, "baseline"]["final"]
-    said = f"{strategy}: final validation loss {m:.4f} ± {h:.4f} vs the baseline's {bm:.4f} ± {bh:.4f}"
+    said = f"{strategy}: final validation loss {pm((m, h))} vs the baseline's {pm((bm, bh))}"
     outcome = versus((m, h), (bm, bh))
     if outcome == "one seed":
         return f"{said}: one seed, no interval; give several seeds to decide"
