@@ -55,6 +55,10 @@ class LeanerGlue(datasets.GeneratorBasedBuilder):
         splits = GLUE_TASKS[task].splits
         gens = [datasets.SplitGenerator(name=s, gen_kwargs={"path": glue_dir / f"{task}_{s}.jsonl"})
                 for s in splits if (glue_dir / f"{task}_{s}.jsonl").is_file()]
+        for gen in gens:  # datasets would only say 'Instruction "train" corresponds to no data'
+            path = gen.gen_kwargs["path"]
+            if not path.read_bytes().strip():
+                raise LeanerDataError(f"{path}: no rows (an empty {gen.name} file; remove it or fill it)")
         if not gens:
             present = sorted(p.name for p in glue_dir.glob("*.jsonl")) if glue_dir.is_dir() else []
             raise MissingSourceError(f"{glue_dir}: no files for GLUE task '{task}' (expected {task}_<split>.jsonl "
@@ -71,7 +75,12 @@ class LeanerGlue(datasets.GeneratorBasedBuilder):
                                       f"'{self.config.name}'")
             label = rec["label"]
             if isinstance(feats["label"], datasets.ClassLabel) and label != -1 and not (
-                    isinstance(label, int) and 0 <= label < feats["label"].num_classes):
+                    isinstance(label, int) and not isinstance(label, bool) and 0 <= label < feats["label"].num_classes):
                 raise LeanerDataError(f"{where}: field 'label' = {label!r} is not a class of "
                                       f"{feats['label'].names} (or -1 for unlabeled test rows)")
+            if not isinstance(feats["label"], datasets.ClassLabel) and label != -1 and not (
+                    isinstance(label, (int, float)) and not isinstance(label, bool) and 0 <= label <= 5):
+                # NaN fails the range test too: one NaN label made every prediction NaN, scored as Pearson 0.0
+                raise LeanerDataError(f"{where}: field 'label' = {label!r} is not a similarity score from 0 to 5 "
+                                      "(or -1 for unlabeled test rows)")
             yield f"{path.name}:{lineno}", {k: rec[k] for k in feats}

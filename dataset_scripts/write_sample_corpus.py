@@ -187,13 +187,24 @@ def write_jsonl(path: Path, records, compress: bool = False) -> None:
 # documents per genre and split; book documents are long, so few
 COUNTS = {"web": (240, 16), "book": (24, 4), "wiki": (360, 20), "textbook": (150, 12), "conversation": (150, 12),
           "code": (40, 6), "math": (80, 10)}
+def scrambled(sentence: str) -> str:
+    """The words of a sentence backwards: unacceptable English made from acceptable English."""
+    return " ".join(reversed(sentence.rstrip(".").split())).capitalize() + "."
+
+
+# labels alternate with the row (balanced, and learnable from the text) without drawing from the generator, so
+# every file written after these stays the same; sst2 keeps its random labels (drawn, so kept as they were)
 GLUE = {
-    "cola": lambda r, w: {"sentence": w.plain[0], "label": 1},
-    "sst2": lambda r, w: {"sentence": w.plain[0], "label": r.randrange(2)},
-    "mrpc": lambda r, w: {"sentence1": w.plain[0], "sentence2": w.plain[0].replace(".", " today."), "label": 1},
-    "stsb": lambda r, w: {"sentence1": w.plain[0], "sentence2": w.plain[0], "label": 5.0},
-    "rte": lambda r, w: {"sentence1": w.plain[0], "sentence2": "Something happened.", "label": 0},
+    "cola": lambda r, w, i: {"sentence": w.plain[0] if i % 2 == 0 else scrambled(w.plain[0]), "label": 1 - i % 2},
+    "sst2": lambda r, w, i: {"sentence": w.plain[0], "label": r.randrange(2)},
+    "mrpc": lambda r, w, i: {"sentence1": w.plain[0], "sentence2": w.plain[0].replace(".", " today.") if i % 2 == 0
+                             else "Nobody said a word about it.", "label": 1 - i % 2},
+    "stsb": lambda r, w, i: {"sentence1": w.plain[0], "sentence2": (w.plain[0], w.plain[0].split(".")[0].rsplit(" ", 1)[0]
+                             + ".", "The sky was grey all day.")[i % 3], "label": (5.0, 2.5, 0.0)[i % 3]},
+    "rte": lambda r, w, i: {"sentence1": w.plain[0], "sentence2": w.plain[0] if i % 2 == 0 else "Nothing happened at all.",
+                            "label": i % 2},
 }
+MNLI_HYPOTHESES = (None, "Something else happened later.", "Nothing happened at all.")  # entailment, neutral, contradiction
 QUESTIONS = ["Why do we need to sleep?", "How can you help a friend who is sad?", "What do plants need to grow?",
              "Tell a short story about a dog and a boat.", "Why is it good to wash your hands?",
              "What can you do on a rainy day?", "How do you make a friend at a new school?",
@@ -240,13 +251,13 @@ def write_sample(out: Path, seed: int = 0) -> None:
             for i in range(n):
                 w = Writer(rng)
                 w.sentence()
-                recs.append({**make(rng, w), "idx": i})
+                recs.append({**make(rng, w, i), "idx": i})
             write_jsonl(data / "leaner" / "glue" / f"{task}_{split}.jsonl", recs)
     mnli = []
     for i in range(12):
         w = Writer(rng)
         w.sentence()
-        mnli.append({"premise": w.plain[0], "hypothesis": w.plain[0], "label": 0, "idx": i})
+        mnli.append({"premise": w.plain[0], "hypothesis": MNLI_HYPOTHESES[i % 3] or w.plain[0], "label": i % 3, "idx": i})
     write_jsonl(data / "leaner" / "glue" / "mnli_validation_matched.jsonl", mnli)
     questions = [{"question": q, "source": "hf-leaner-sample", "hash": sha(q)} for q in QUESTIONS]
     write_jsonl(data / "leaner" / "eval" / "all.jsonl", questions)

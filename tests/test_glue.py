@@ -61,6 +61,7 @@ def test_eval_glue_on_sample_metrics_equal_sklearn_and_rerun_skips(tiny_model, t
             "--num_train_epochs", "1", "--workers", "2", "--output_dir", out]
     first = _run(args)
     assert re.search(r"^\[8/8\] (cola|rte|stsb|mrpc) lr=0.001 seed=[12]: ", first.stdout, re.M)  # a line per cell
+    assert "note: too few examples to tell models apart: cola validation (8 examples)" in first.stdout
     results = json.loads((out / "results.json").read_text())
     _check_metrics_match_predictions(out, results, tasks)
     assert results["tasks"]["mnli"]["status"] == "no train split"
@@ -110,6 +111,40 @@ def test_bad_input_is_one_line_and_exit_2(tiny_model, tmp_path):
         assert run.returncode == 2, run.stderr[-2000:]
         lines = run.stderr.strip().splitlines()
         assert len(lines) == 1 and needle in lines[0], run.stderr
+
+
+@pytest.mark.parametrize("task, split, rows, culprit", [
+    ("stsb", "validation", [{"sentence1": "A.", "sentence2": "B.", "label": float("nan"), "idx": 0}],
+     "stsb_validation.jsonl:1: field 'label' = nan is not a similarity score from 0 to 5"),
+    ("cola", "train", [{"sentence": "A dog ran.", "label": 1, "idx": 0}, {"sentence": "Ran.", "label": "abc", "idx": 1}],
+     "cola_train.jsonl:2: field 'label' = 'abc' is not a class of"),
+    ("rte", "train", [], "rte_train.jsonl: no rows (an empty train file"),
+    ("rte", "validation", [{"sentence1": "A.", "sentence2": "B.", "label": -1, "idx": i} for i in range(4)],
+     "rte_validation.jsonl: every label is -1 (unlabelled test rows); rte needs a labelled split"),
+])
+def test_bad_labels_and_files_are_one_line_naming_the_file_before_anything_is_written(tiny_model, tmp_path, sample_dir,
+                                                                                       task, split, rows, culprit):
+    import shutil
+
+    data = tmp_path / "release"
+    shutil.copytree(sample_dir / "data" / "leaner" / "glue", data / "data" / "leaner" / "glue")
+    (data / "data" / "leaner" / "glue" / f"{task}_{split}.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in rows))
+    run = _run([tiny_model("llama"), "--data", data, "--tasks", task, "--output_dir", tmp_path / "o"], check=False)
+    assert run.returncode == 2 and run.stderr.count("\n") == 1 and culprit in run.stderr, run.stderr
+    assert not (tmp_path / "o" / "eval_glue_args.json").exists()
+
+
+def test_a_folder_that_is_not_a_model_is_one_line_before_anything_is_written(tiny_model, tmp_path):
+    import shutil
+
+    empty, no_weights = tmp_path / "empty", tmp_path / "no-weights"
+    empty.mkdir()
+    shutil.copytree(tiny_model("llama"), no_weights, ignore=shutil.ignore_patterns("*.safetensors"))
+    for model, culprit in [(empty, "no config.json in that folder"), (no_weights, "a config.json but no weights")]:
+        run = _run([model, "--tasks", "rte", "--output_dir", tmp_path / "o"], check=False)
+        assert run.returncode == 2 and run.stderr.count("\n") == 1 and f"MODEL {model}: {culprit}" in run.stderr
+        assert not (tmp_path / "o").exists()
 
 
 def test_a_model_retrained_into_the_same_folder_is_evaluated_again(tiny_model, tmp_path):

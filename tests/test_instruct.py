@@ -104,6 +104,20 @@ def test_bad_records_and_questions_are_one_line(tmp_path, tiny_model):
     assert r.returncode == 2 and f"{q}:2: field 'question'" in r.stderr and r.stderr.strip().count("\n") == 0
 
 
+def test_unbounded_lengths_are_bounded_or_refused(tmp_path, tiny_model):
+    q = _write(tmp_path / "q.jsonl", [{"question": "Why is the sky blue?"}])
+    r = _run(["generate", str(tiny_model("llama")), "--data", str(q), "--output_dir", str(tmp_path / "g"),
+              "--max_new_tokens", "1000000"])
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "answers capped at" in r.stdout and "--max_new_tokens asked for 1,000,000" in r.stdout
+    (answers,) = (tmp_path / "g").glob("*.jsonl")
+    (answer,) = [json.loads(x) for x in answers.read_text().splitlines()]
+    assert answer["question"] == "Why is the sky blue?"
+    r = _run(["instruct", str(tiny_model("llama")), "--data", str(q), "--output_dir", str(tmp_path / "o"),
+              "--num_train_epochs", "1e30"])
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "more than 1,000 passes" in r.stderr, r.stderr
+
+
 def test_generate_resumes_after_kill_9(tmp_path, tuned):
     questions = _write(tmp_path / "q.jsonl", [{"question": f"What is thing number {i}?"} for i in range(40)])
     out = tmp_path / "answers"

@@ -72,7 +72,9 @@ def test_bad_flags_are_one_line(tmp_path, capsys):
 
 def test_a_model_the_probe_cannot_continue_with_is_one_line(tmp_path, capsys, tiny_model, sample_dir):
     bench = sample_dir / "data/leaner/glue/rte_validation.jsonl"
-    assert main(["leakage-probe", str(tiny_model("bert")), "--benchmark", str(bench)]) == 2  # was a tensor error
+    bert = tiny_model("bert")
+    capsys.readouterr()  # the fixture's own output
+    assert main(["leakage-probe", str(bert), "--benchmark", str(bench)]) == 2  # was a tensor error
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "a bert model (masked LM); the probe continues each item left to right" in err
     empty = tmp_path / "empty"

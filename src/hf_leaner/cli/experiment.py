@@ -22,7 +22,9 @@ def run_quickstart(args: QuickstartArguments, progress: bool) -> int:
 
 def run_curriculum(args: StudyArguments, progress: bool) -> int:
     from hf_leaner.experiments.curriculum import run_study
+    from hf_leaner.utils.logging import quiet_libraries
 
+    quiet_libraries()
     args.progress = progress
     runs = (len(args.schedules) * len(args.strategies) * len(args.budget_fractions)
             * (len(args.learning_rates) + len(args.seeds) - 1))

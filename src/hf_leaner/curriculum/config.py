@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from transformers import TrainingArguments
 
+from hf_leaner.utils.args import MAX_EPOCHS
+
 from .pacing import PACINGS, SHAPES
 from .scoring import SCORERS
 
@@ -120,6 +122,9 @@ class CurriculumArguments:
                     "full_data_by as well (one of them sets the point)")
             if self.max_fraction < 1:
                 bad(f"max_fraction={self.max_fraction}", "full_data_by_tokens needs max_fraction = 1")
+        if epochs_given and not 0 < self.num_train_epochs <= MAX_EPOCHS:
+            bad(f"num_train_epochs={self.num_train_epochs:g}", f"need 0 < epochs <= {MAX_EPOCHS:,} (max_steps counts a "
+                "long run in steps)")
         if self.folds is not None and self.folds < 1:
             bad(f"folds={self.folds}", "must be a positive integer")
         if self.decay_after_full_data and (self.lr_scheduler_type != "warmup_stable_decay" or

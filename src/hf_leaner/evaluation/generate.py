@@ -132,6 +132,25 @@ def reconcile(path: Path, questions: list[Question], log=print) -> set[str]:
     return taken
 
 
+def fit_to_positions(model, tokenizer, questions: list[Question], max_new_tokens: int, log=print) -> int:
+    """``max_new_tokens`` cut to what the model can read after the longest prompt (a 128-position model asked for a
+    million tokens would fail deep in generation); said when cut."""
+    positions = getattr(model.config, "max_position_embeddings", None)
+    if not positions:  # a state-space model reads any length
+        return max_new_tokens
+    lengths = {q.id: len(tokenizer(render_prompt(q.question), add_special_tokens=False).input_ids) for q in questions}
+    longest = max(lengths, key=lengths.get)
+    room = positions - lengths[longest]
+    if room < 1:
+        raise LeanerDataError(f"question {longest!r}: its prompt takes {lengths[longest]} tokens and the model reads "
+                              f"at most {positions}; shorten it or leave it out")
+    if max_new_tokens > room:
+        log(f"generate: answers capped at {room} new tokens (the model reads {positions} positions and the longest "
+            f"prompt takes {lengths[longest]}; --max_new_tokens asked for {max_new_tokens:,})")
+        return room
+    return max_new_tokens
+
+
 def generate_answers(model_name: str, questions: list[Question], out_file: Path, batch_size: int = 16,
                      max_new_tokens: int = 128, do_sample: bool = False, temperature: float = 1.0,
                      progress: bool = False) -> dict:
@@ -149,6 +168,7 @@ def generate_answers(model_name: str, questions: list[Question], out_file: Path,
         stats["tokens_per_s"] = 0.0
         return stats
     model, tokenizer = load_model_and_tokenizer(model_name)
+    max_new_tokens = fit_to_positions(model, tokenizer, todo, max_new_tokens)
     model.eval()
     tokenizer.padding_side = "left"  # generation continues every row from its last real token
     device = "cuda" if torch.cuda.is_available() else "cpu"

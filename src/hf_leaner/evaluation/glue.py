@@ -29,7 +29,8 @@ from transformers.trainer_callback import PrinterCallback, ProgressCallback
 from hf_leaner.data.glue_tasks import GLUE_TASKS
 # GlueArguments and PRESETS moved to the torch-free glue_config; imported here too, their historic home
 from hf_leaner.evaluation.glue_config import PRESETS, GlueArguments, cell_path, id2label  # noqa: F401
-from hf_leaner.evaluation.glue_data import check_source, encode, labelled_splits, load_classifier, load_task, load_tokenizer
+from hf_leaner.evaluation.glue_data import (check_source, check_task, encode, labelled_splits, load_classifier, load_task,
+                                            load_tokenizer)
 from hf_leaner.evaluation.glue_metrics import task_metrics
 from hf_leaner.utils.io import write_atomic
 from hf_leaner.utils.parallel import run_parallel
@@ -116,12 +117,15 @@ def run_glue(args: GlueArguments) -> dict:
     """Run every cell not already done, then write and return the report (see ``glue_report``)."""
     from hf_leaner.evaluation.glue_report import write_report
 
-    check_source(args.model)
+    check_source(args.model, weights=not args.from_scratch)
+    tokenizer = load_tokenizer(args.model)
+    data = {t: load_task(t, args.data) for t in args.tasks}
+    for task, dsd in data.items():  # every input checked before anything is written
+        if dsd is not None:
+            check_task(task, args.data, dsd)
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "eval_glue_args.json").write_text(json.dumps(asdict(args), indent=1))
-    tokenizer = load_tokenizer(args.model)
-    data = {t: load_task(t, args.data) for t in args.tasks}
     runnable = [c for c in _cells(args) if data[c[0]] is not None and "train" in data[c[0]]]
     todo = [c for c in runnable if not _done(cell_path(out, *c), args.cell_settings(*c))]
     tty = sys.stderr.isatty() if args.progress is None else args.progress

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hf_leaner.data.glue_tasks import DEFAULT_TASKS, GLUE_TASKS
-from hf_leaner.utils.args import (arg, at_least, csv_list, nonnegative_float, positive_float, positive_int,
+from hf_leaner.utils.args import (arg, at_least, csv_list, epochs, nonnegative_float, positive_float, positive_int,
                                   writable_output)
 from hf_leaner.utils.errors import LeanerDataError
 from hf_leaner.utils.io import model_digest
@@ -61,7 +61,7 @@ class GlueArguments:
                                              "preset's)", value=csv_list(positive_float), nargs=None)
     seeds: list[int] | None = arg(None, help="seeds of the grid, comma-separated (default: the preset's)",
                                   value=csv_list(int), nargs=None)
-    num_train_epochs: float | None = arg(None, help="every task (default: the preset's per task)", value=positive_float)
+    num_train_epochs: float | None = arg(None, help="every task (default: the preset's per task)", value=epochs)
     batch_size: int | None = arg(None, help="train batch size (default: the preset's)", value=positive_int)
     max_length: int | None = arg(None, help="tokens per example, truncated beyond (default: the preset's)",
                                  value=at_least(8, "tokens per example"))

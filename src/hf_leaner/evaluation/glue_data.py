@@ -20,6 +20,7 @@ from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTok
 
 import hf_leaner.models.mamba2_classifier  # noqa: F401  (registers the Mamba2 head with the Auto classes)
 from hf_leaner.data.release import LEANER_GLUE
+from hf_leaner.models.loading import check_model_folder
 from hf_leaner.data.glue_tasks import GLUE_TASKS
 from hf_leaner.data.release import LeanerDataError, MissingSourceError
 
@@ -44,6 +45,19 @@ def load_task(task: str, data: str | Path | None) -> DatasetDict | None:
         return load_leaner(LEANER_GLUE, task, data_dir=resolve_data(data))
     except MissingSourceError:
         return None
+
+
+def check_task(task: str, data: str | Path | None, dsd: DatasetDict) -> None:
+    """A task's files can train and score a model: rows in its train file, and some split with real labels."""
+    glue_dir = resolve_data(data) / "data" / "leaner" / "glue"
+    if "train" in dsd and len(dsd["train"]) == 0:
+        raise LeanerDataError(f"{glue_dir / f'{task}_train.jsonl'}: no rows to fine-tune on")
+    if "train" in dsd and not labelled_splits(dsd):
+        scored = [s for s in dsd if s != "train"]
+        split = scored[0] if scored else "validation"
+        raise LeanerDataError(f"{glue_dir / f'{task}_{split}.jsonl'}: "
+                              + ("every label is -1 (unlabelled test rows)" if scored else "missing")
+                              + f"; {task} needs a labelled split to be scored on")
 
 
 def labelled_splits(dsd: DatasetDict) -> list[str]:
@@ -96,13 +110,7 @@ def load_classifier(source: str, task: str, num_labels: int, tokenizer, from_scr
     return AutoModelForSequenceClassification.from_pretrained(source, config=config)
 
 
-def check_source(source: str) -> None:
-    """A clear error for a MODEL that is neither a model folder nor a reachable Hub id."""
-    path = Path(source)
-    if path.exists() and not (path / "config.json").is_file():
-        raise LeanerDataError(f"MODEL {source}: no config.json in that folder (give a folder written by "
-                              "`hf-leaner pretrain` or a Hub id)")
-    try:
-        AutoConfig.from_pretrained(source)
-    except (OSError, ValueError) as e:
-        raise LeanerDataError(f"MODEL {source}: cannot load a config ({str(e).splitlines()[0]})") from None
+def check_source(source: str, weights: bool = True) -> None:
+    """A clear error for a MODEL that is neither a model folder nor a reachable Hub id (``--from_scratch``:
+    ``weights=False``, the config is enough)."""
+    check_model_folder(source, weights)

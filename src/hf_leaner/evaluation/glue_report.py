@@ -56,6 +56,7 @@ def summarize_task(args, task: str, cells: dict) -> dict:
            "epochs": args.epochs(task), "train_examples": best["train_examples"]}
     for split, metrics in best["metrics"].items():
         out[split] = metrics
+    out["examples"] = {split: len(p["label"]) for split, p in best["predictions"].items()}
     out["over_seeds"] = {split: {m: _mean_std([r["metrics"][split][m] for r in seeds.values()]) for m in metrics}
                          for split, metrics in best["metrics"].items()}
     out["grid"] = [{"learning_rate": lr, "seed": seed, "metrics": rec["metrics"], "seconds": rec["seconds"]}
@@ -119,6 +120,9 @@ def write_report(args, data: dict) -> dict:
     return results
 
 
+TOO_FEW = 100  # a labelled split smaller than this cannot tell tiny models apart (one example = 1+ point)
+
+
 def format_results(results: dict) -> str:
     """One row per task, split and metric: the best cell and mean ± std over seeds, x 100."""
     body = []
@@ -137,5 +141,12 @@ def format_results(results: dict) -> str:
             spread = a["over_seeds"]
             body.append(["average", split, avg["kind"], f"{100 * a['best']:.1f}",
                          f"{100 * spread['mean']:.1f} ± {100 * spread['std']:.1f} (n={spread['n']})" if spread else "-"])
+    small = [f"{task} {split} ({n} examples)" for task, r in results["tasks"].items()
+             for split, n in r.get("examples", {}).items() if n < TOO_FEW]
+    note = ""
+    if small:
+        fewest = min(n for r in results["tasks"].values() for n in r.get("examples", {}).values())
+        note = (f"\nnote: too few examples to tell models apart: {', '.join(small)}; with {fewest} examples one "
+                f"prediction moves an accuracy by {100 / fewest:.1f} points")
     return text_table(["task", "split", "metric", "best", "mean ± std over seeds"], body) + \
-        f"\naverage = {avg['definition']}."
+        f"\naverage = {avg['definition']}." + note

@@ -7,7 +7,29 @@ Used by ``train.instruct`` (to fine-tune) and ``evaluation.generate`` (to answer
 
 from __future__ import annotations
 
+from pathlib import Path
+
 NOT_LEFT_TO_RIGHT = ("bert", "xlnet", "roberta", "deberta-v2")  # encoders: no left-to-right generation
+
+
+def check_model_folder(source: str, weights: bool = True) -> None:
+    """One clear line for a model that is neither a model folder (``config.json`` and, unless ``weights=False``,
+    weights) nor a Hub id whose config loads; before any output is written."""
+    from transformers import AutoConfig
+
+    from hf_leaner.utils.errors import LeanerDataError
+
+    path = Path(source)
+    if path.exists() and not (path / "config.json").is_file():
+        raise LeanerDataError(f"MODEL {source}: no config.json in that folder (give a folder written by "
+                              "`hf-leaner pretrain` or a Hub id)")
+    if weights and path.is_dir() and not any(path.glob("*.safetensors")) and not any(path.glob("pytorch_model*.bin")):
+        raise LeanerDataError(f"MODEL {source}: a config.json but no weights (*.safetensors or pytorch_model.bin); "
+                              "a training run still in progress?")
+    try:
+        AutoConfig.from_pretrained(source)
+    except (OSError, ValueError) as e:
+        raise LeanerDataError(f"MODEL {source}: cannot load a config ({str(e).splitlines()[0]})") from None
 
 
 def load_model_and_tokenizer(name: str):
@@ -16,6 +38,7 @@ def load_model_and_tokenizer(name: str):
 
     from hf_leaner.models.tokenizer import load_tokenizer
 
+    check_model_folder(name)
     config = AutoConfig.from_pretrained(name)
     if config.model_type in NOT_LEFT_TO_RIGHT:
         raise ValueError(f"{name}: a {config.model_type} model does not generate left to right; instruction tuning "

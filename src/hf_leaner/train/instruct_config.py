@@ -33,7 +33,7 @@ class InstructArguments:
     # schedule
     max_steps: int | None = arg(None, aliases=("--steps",), value=checks.positive_int,
                                 help="default: --num_train_epochs passes")
-    num_train_epochs: float = arg(3.0, value=checks.positive_float, help="passes over the train split")
+    num_train_epochs: float = arg(3.0, value=checks.epochs, help="passes over the train split")
     batch_size: int = arg(16, value=checks.positive_int, help="records per optimizer step")
     learning_rate: float = arg(1e-3, value=checks.positive_float, help="1e-3 suits 1M-20M models (see "
                                "train/instruct.py)")

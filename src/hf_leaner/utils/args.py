@@ -78,6 +78,17 @@ def nonnegative_float(text: str) -> float:
     return _number(float, 0.0, text, strict=False)
 
 
+MAX_EPOCHS = 1000  # more passes than this over a tiny corpus is a typo (1e30 ran silently for ever)
+
+
+def epochs(text: str) -> float:
+    value = positive_float(text)
+    if value > MAX_EPOCHS:
+        raise argparse.ArgumentTypeError(f"{text}: more than {MAX_EPOCHS:,} passes over the data; give a number of "
+                                         "epochs up to that (or max_steps for a run counted in steps)")
+    return value
+
+
 def port(text: str) -> int:
     value = _number(int, 0, text, strict=False)
     if value > 65535:

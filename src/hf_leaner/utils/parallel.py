@@ -46,7 +46,10 @@ def _init_worker() -> None:
     orphan finishing a cell after the fact (what was written before the kill is all there is)."""
     import torch
 
+    from hf_leaner.utils.logging import quiet_libraries
+
     torch.set_num_threads(1)
+    quiet_libraries()  # a spawned worker starts with the libraries' defaults: no bar per saved model in a log
     if sys.platform.startswith("linux"):
         import ctypes
         import signal
