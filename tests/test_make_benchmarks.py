@@ -43,7 +43,8 @@ def test_make_glue_survival_and_resume_after_kill(fault_proxy, llm_server, sampl
     kept = [json.loads(line) for line in (out / "sst2_validation.jsonl").read_text().splitlines()]
     dropped = [json.loads(line) for line in (out / "dropped.jsonl").read_text().splitlines()]
     assert len(kept) + len(dropped) == 2 and all("original" in k for k in kept)
-    assert all(d["reason"].startswith(("label changed", "rewrite failed", "judge failed")) for d in dropped)
+    assert all(d["reason"].startswith(("label changed", "rewrite failed", "rewrite not kept", "judge failed"))
+               for d in dropped)
     # 2 rewrites + 2 verdicts: the rerun sent only what the killed run had no reply for
     assert before < 4 and report["llm"]["requests"] - report["llm"]["retries"] == 4 - before
     assert "label survival" in capsys.readouterr().out
@@ -65,7 +66,7 @@ def test_make_eval_dedups_buckets_and_resumes_after_kill(fault_proxy, llm_server
     assert before < 3 and report["llm"]["requests"] - report["llm"]["retries"] == 3 - before
     assert report["requested"] == 3
     assert report["kept"] + report["near_duplicates"] + report["exact_duplicates"] + report["failed"] + \
-        report["empty"] == 3
+        report["not_questions"] == 3
     rows = [json.loads(line) for name in report["buckets"] for line in (out / f"{name}.jsonl").read_text().splitlines()]
     assert len(rows) == report["kept"] == sum(report["buckets"].values())
     assert len({r["question"].lower() for r in rows}) == len(rows)
@@ -73,3 +74,24 @@ def test_make_eval_dedups_buckets_and_resumes_after_kill(fault_proxy, llm_server
         assert all(r["similarity"] >= lo for r in map(json.loads, (out / f"{name}.jsonl").read_text().splitlines()))
     assert main(args) == 0  # resumed from the cache: nothing asked again
     assert json.loads((out / "report.json").read_text())["llm"]["requests"] == 0
+
+
+def test_chatter_and_error_text_never_become_benchmark_data(fault_proxy, sample_dir, tmp_path):
+    """An endpoint that answers every request with chatter or an error text (a 200 reply): nothing is kept, every
+    example and question is dropped with why."""
+    src = tmp_path / "rte_validation.jsonl"
+    shutil.copy(sample_dir / "data/leaner/glue/rte_validation.jsonl", src)
+    seeds = sample_dir / "data/leaner/eval/all.jsonl"
+    for i, text in enumerate(["Sure! Here is the simple version:", "Error: the model is overloaded, try again later"]):
+        base_url, _ = fault_proxy([f"reply:{text}*"])
+        out = tmp_path / f"glue{i}"
+        assert main(["make-glue", str(src), "--max_examples", "4", "--base_url", base_url, "--model", "m",
+                     "--output_dir", str(out)]) == 0
+        assert (out / "rte_validation.jsonl").read_text().strip() == ""
+        dropped = [json.loads(line) for line in (out / "dropped.jsonl").read_text().splitlines()]
+        assert len(dropped) == 4 and all(d["reason"].startswith("rewrite not kept") for d in dropped), dropped
+        out = tmp_path / f"eval{i}"
+        assert main(["make-eval", str(seeds), "--n_questions", "3", "--base_url", base_url, "--model", "m",
+                     "--output_dir", str(out)]) == 0
+        report = json.loads((out / "report.json").read_text())
+        assert report["kept"] == 0 and report["not_questions"] == 3, report

@@ -256,7 +256,8 @@ def run_make_eval(args: MakeEvalArguments, endpoint: EndpointArguments, progress
                           lambda c: make_eval(args.seeds, c, args.output_dir, args.n_questions, args.reference,
                                               shots=args.shots, near_duplicate=args.near_duplicate, seed=args.seed,
                                               params=params))
-    print(f"asked {report['requested']}: failed {report['failed']}, empty {report['empty']}, exact duplicates "
+    print(f"asked {report['requested']}: failed {report['failed']}, not questions {report['not_questions']}, exact "
+          f"duplicates "
           f"{report['exact_duplicates']}, near duplicates {report['near_duplicates']}; kept {report['kept']}")
     print("buckets (highest cosine to the reference, x10): "
           + ", ".join(f"{k} {v}" for k, v in report["buckets"].items()))

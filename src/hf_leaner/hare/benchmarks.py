@@ -36,14 +36,39 @@ def task_of(path: Path) -> str:
     return task
 
 
+# the words a model says around an answer, and the text of an endpoint's error: never a sentence of a benchmark
+_PREAMBLE = re.compile(r"^(sure|okay|ok|certainly|of course|absolutely|here(?:'s| is| are)|below is|i (?:can|will|'ll|"
+                       r"have)|let me|great)\b.*|.*:\s*$", re.I)
+_NOT_CONTENT = re.compile(r"^(error\b|internal server error|bad gateway|service unavailable|rate limit|too many "
+                          r"requests|i'?m sorry|i cannot|i can'?t|as an ai|request failed|\{\s*\"error\")", re.I)
+
+
 def clean_reply(text: str | None) -> str:
-    """The first non-empty line of a reply, without a leading label or surrounding quotes."""
+    """The first line of a reply that is content: a leading label ("Answer:"), surrounding quotes and preamble
+    lines ("Sure! Here is the simple version:") are dropped."""
     for line in (text or "").splitlines():
-        line = re.sub(r"^\s*(rewritten text|rewrite|text|answer)\s*:\s*", "", line.strip(), flags=re.I)
+        line = re.sub(r"^\s*(rewritten text|rewrite|simple version|text|answer|question)\s*:\s*", "", line.strip(),
+                      flags=re.I)
         line = line.strip().strip('"').strip()
-        if line:
+        if line and not _PREAMBLE.fullmatch(line):
             return line
     return ""
+
+
+def not_content(text: str, original: str | None = None) -> str | None:
+    """Why a cleaned reply cannot be kept as benchmark text (None: it can): an error or refusal text, our own
+    prompt echoed, or (against ``original``) far shorter or longer than what it rewrites."""
+    if not text:
+        return "no content in the reply (only preamble or nothing)"
+    if _NOT_CONTENT.match(text):
+        return f"not content: {text[:60]!r}"
+    if text.lower().startswith(("rewrite the text below", "write one new question")):
+        return "the prompt echoed"
+    if original is not None:
+        ratio = len(text.split()) / max(1, len(original.split()))
+        if ratio < 0.25 or ratio > 4:
+            return f"{len(text.split())} words for {len(original.split())}: not a rewrite of the text"
+    return None
 
 
 def judge_messages(task: str, fields: dict) -> list[dict]:
@@ -92,10 +117,13 @@ def make_glue(files: list[str], client, output_dir, max_examples: int | None = N
         kept, judged, jobs = [], [], []
         for k, (n, r) in enumerate(records):
             got = rewrites[k * len(fields):(k + 1) * len(fields)]
-            bad = next((g for g in got if not g.ok or not clean_reply(g.text)), None)
+            bad = next((g for g in got if not g.ok), None)
             if bad is not None:
-                dropped.append({"file": path.name, "line": n, "reason": f"rewrite failed: {bad.error or 'empty reply'}",
-                                "example": r})
+                dropped.append({"file": path.name, "line": n, "reason": f"rewrite failed: {bad.error}", "example": r})
+                continue
+            why = next((w for f, g in zip(fields, got) if (w := not_content(clean_reply(g.text), r[f]))), None)
+            if why is not None:
+                dropped.append({"file": path.name, "line": n, "reason": f"rewrite not kept: {why}", "example": r})
                 continue
             new = {f: clean_reply(g.text) for f, g in zip(fields, got)}
             jobs.append((n, r, new))
@@ -157,7 +185,8 @@ def make_eval(seed_files: list[str], client, output_dir, n_questions: int, refer
     out.mkdir(parents=True, exist_ok=True)
     failed = [r.error for r in replies if not r.ok]
     questions = [clean_reply(r.text) for r in replies if r.ok]
-    questions = [q for q in questions if q]
+    rejected = [why for q in questions if (why := not_content(q))]
+    questions = [q for q in questions if not not_content(q)]
     seen, exact_unique = {normalize_question(s) for s in seeds}, []
     for q in questions:
         key = normalize_question(q)
@@ -186,7 +215,7 @@ def make_eval(seed_files: list[str], client, output_dir, n_questions: int, refer
         _write_jsonl(out / f"{name}.jsonl", rows)
         counts[name] = len(rows)
     report = {"requested": n_questions, "failed": len(failed), "failure_reasons": sorted(set(failed)),
-              "empty": len(replies) - len(failed) - len(questions), "exact_duplicates": len(questions) - len(exact_unique),
+              "not_questions": len(rejected), "not_question_reasons": sorted(set(rejected))[:20], "exact_duplicates": len(questions) - len(exact_unique),
               "near_duplicates": near, "near_duplicate_cosine": near_duplicate, "kept": len(kept), "buckets": counts,
               "llm": client.stats}
     (out / "report.json").write_text(json.dumps(report, indent=2))
