@@ -13,7 +13,7 @@ ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZ
 
 def test_architectures_experiment_table_plot_and_rerun(tmp_path):
     out = tmp_path / "exp1"
-    cmd = [sys.executable, "-m", "hf_leaner.cli", "experiment", "architectures", "--families", "llama,mamba2",
+    cmd = [sys.executable, "-m", "hf_leaner.cli", "experiment", "architectures", "--families", "llama,bert",
            "--size", "100K", "--steps", "4", "--block-size", "32", "--batch-size", "4", "--vocab-size", "300",
            "--glue-tasks", "rte", "--glue-epochs", "1", "--output", str(out), "--zero_shot", "own", *BENCHMARKS,
            "--zero_shot_pairs", "2"]
@@ -21,8 +21,8 @@ def test_architectures_experiment_table_plot_and_rerun(tmp_path):
     assert run.returncode == 0, run.stderr[-4000:]
     result = json.loads((out / "architectures.json").read_text())
     rows = result["rows"]
-    assert sorted(rows) == sorted(f"{a}/{v}" for a in ("llama", "mamba2") for v in ("leaner", "original", "scratch"))
-    for arch in ("llama", "mamba2"):
+    assert sorted(rows) == sorted(f"{a}/{v}" for a in ("llama", "bert") for v in ("leaner", "original", "scratch"))
+    for arch in ("llama", "bert"):
         # equal token budgets; the scratch baseline has the same size and sees no pretraining text
         assert rows[f"{arch}/leaner"]["pretrain_tokens"] == rows[f"{arch}/original"]["pretrain_tokens"] == 4 * 4 * 32
         assert rows[f"{arch}/scratch"]["pretrain_tokens"] == 0
@@ -32,7 +32,7 @@ def test_architectures_experiment_table_plot_and_rerun(tmp_path):
             assert glue["from_scratch"] is (v == "scratch")
             assert rows[f"{arch}/{v}"]["average"] == glue["average"]["validation"]["best"]
     assert (out / "architectures.png").stat().st_size > 1000
-    assert "EXP1" in run.stdout and "mamba2" in (out / "architectures.md").read_text()
+    assert "EXP1" in run.stdout and "bert" in (out / "architectures.md").read_text()
     # zero-shot grammar beside GLUE: pairs from the words both arms saw, each model and its untrained config
     assert result["zero_shot_suites"] == ["own"] + (["blimp", "zorro"] if BENCHMARKS else [])
     assert "own LEANER view %" in (out / "architectures.md").read_text()

@@ -180,7 +180,10 @@ def pretraining_stage(args: QuickstartArguments, data_dir, out: Path, progress: 
                            strategies=("baseline", args.curriculum), schedules=(QUICKSTART_SCHEDULE,),
                            seeds=tuple(args.seeds), learning_rates=(4e-3,), budget=budget, arch=args.arch,
                            model_size=args.model_size, block_size=args.block_size, batch_size=8,
-                           vocab_size=args.vocab_size, evals=min(10, args.steps), progress=progress,
+                           vocab_size=args.vocab_size, progress=progress,
+                           # a few evaluations on a small validation slice: on real data, ten evaluations of the
+                           # study's default slice cost more than the run they judged
+                           evals=min(5, args.steps), eval_chars_per_genre=8_000, heldout_chars=16_000,
                            save_models=not args.skip_instruct or args.zero_shot != ["none"],  # later stages read them
                            zero_shot=["none"])  # scored by the main job's own stage, beside the untrained model
     summary = run_study(study)
