@@ -95,3 +95,24 @@ def test_quickstart_with_a_judge_endpoint_compares_the_two_models(tmp_path, faul
     assert all(m["failure_rate"] == 0 for m in results["all"].values())
     if len(suites) == 2:  # BLiMP and Zorro columns beside the pairs made from the training vocabulary
         assert "blimp %" in judged.stdout and "zorro %" in judged.stdout and "at most 2 pairs per paradigm" in judged.stdout
+
+
+def test_the_default_judge_stage_is_a_plumbing_check_that_shows_no_score(tmp_path, llm_server, capsys):
+    """The main job's default judge: the local endpoint (launched at the job's start; here the session's) judges one
+    question in both orders, and the summary says how many judgements parsed, never a score."""
+    from hf_leaner.experiments.quickstart import judge_stage
+
+    files = []
+    for name, answers in (("pretrained", ["dog the ran ran", "blue"]), ("instructed", ["Plants need water.", "Yes."])):
+        path = tmp_path / "answers" / f"{name}.jsonl"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("".join(json.dumps({"id": f"q{i}", "question": q, "answer": a, "model": name}) + "\n"
+                                for i, (q, a) in enumerate(zip(["What do plants need?", "Is the sky blue?"], answers))))
+        files.append(path)
+    step, result, seconds = judge_stage(tmp_path, files, (None, None, None), local=llm_server)
+    assert step == "judge" and re.fullmatch(r"plumbing check \(local 135M\): [0-2]/2 judgements parsed; for a "
+                                            r"comparison give --judge_base_url", result), result
+    assert "no score is shown" in capsys.readouterr().out
+    results = json.loads((tmp_path / "judge" / "results.json").read_text())
+    assert results["usage"]["requests"] - results["usage"]["retries"] == 2  # one question, two orders
+    assert all(m["questions"] == 1 for m in results["all"].values())
