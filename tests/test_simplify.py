@@ -152,6 +152,25 @@ def test_bad_backend_flags_are_one_line(shared_dir, tmp_path, capsys):
     assert len(err) == 1 and "--prompt" in err[0]
 
 
+def test_an_output_folder_that_would_write_over_its_inputs_is_refused_before_any_work(sample_dir, tmp_path, capsys):
+    """simplify into (or inside) the release it reads would replace the release's own LEANER files; every command
+    that writes beside its inputs refuses the same way (make-glue into the folder of its GLUE files here)."""
+    import shutil
+
+    release = tmp_path / "release"
+    shutil.copytree(sample_dir / "data", release / "data")
+    before = {p: p.read_bytes() for p in release.rglob("*") if p.is_file()}
+    for out in (release, release / "out"):
+        assert cli.main(["simplify", "--data", str(release), "--genres", "math", "--output", str(out)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and f"the input folder {release}, whose files it could replace" in err[0], err
+    glue = release / "data" / "leaner" / "glue"
+    assert cli.main(["make-glue", str(glue / "rte_validation.jsonl"), "--output_dir", str(glue)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "would write rte_validation.jsonl over the input" in err[0], err
+    assert {p: p.read_bytes() for p in release.rglob("*") if p.is_file()} == before  # nothing touched
+
+
 def test_every_genre_of_the_embedded_sample(sample_dir, tmp_path):
     """All seven genres through the offline path on the package's own sample: each document ends once, code
     keeps its fields, math is selected (not rewritten)."""
