@@ -51,7 +51,8 @@ class QuickstartArguments:
     curriculum: str = arg(QUICKSTART_STRATEGY, "the curriculum strategy shown next to the baseline",
                           choices=[s for s in STRATEGIES if s != "baseline"])
     seeds: list[int] = arg(help="comma-separated", default_factory=lambda: [1, 2, 3], value=csv_list(int), nargs=None)
-    steps: int = arg(150, "optimizer steps per pretraining run (8 blocks each; the main job keeps to about 2 minutes on two cores)", value=positive_int)
+    steps: int = arg(120, "optimizer steps per pretraining run (8 blocks each; the main job keeps to 2 minutes on two "
+                     "quiet cores)", value=positive_int)
     block_size: int = arg(128, "tokens per training block", value=at_least(8, "tokens per training block"))
     skip_instruct: bool = arg(False, "stop after pretraining (no instruction tuning, no judge)")
     zero_shot: list[str] = arg(help=ZERO_SHOT_HELP, default_factory=lambda: [OWN], nargs="+")
