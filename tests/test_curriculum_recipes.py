@@ -28,6 +28,7 @@ def test_full_data_by_has_all_documents_in_use_at_the_promised_step(tmp_path, sa
 @pytest.mark.parametrize("arch", ["llama", "xlnet"])
 def test_sequence_length_warmup_feeds_blocks_of_the_scheduled_length(tmp_path, sample_corpus, tokenizers, arch):
     trainer = pretraining(tmp_path, sample_corpus, tokenizers, arch=arch, trainer_cls=Recording, pacing="none",
+                          difficulty="random",
                           seq_len_start=8, seq_len_end=0.5, max_steps=12)
     trainer.train()
     lengths = [batch["input_ids"].shape[1] for _, batch, _ in trainer.fed]

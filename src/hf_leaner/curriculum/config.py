@@ -15,6 +15,7 @@ from transformers import TrainingArguments
 
 from hf_leaner.utils.args import MAX_EPOCHS
 
+from .objectives import parse_units
 from .pacing import PACINGS, SHAPES
 from .scoring import SCORERS
 
@@ -102,6 +103,13 @@ class CurriculumArguments:
     average_every: int | None = field(default=None, metadata={"help": "steps between those snapshots (default: "
                                       "max_steps / 20)"})
 
+    # objective curriculum (CLIMB; the masked family)
+    objective_units: list[str] | None = field(default=None, metadata={"help": "objective curriculum for a masked "
+                                              "LM: units NAME:START-END in fractions of max_steps, e.g. pos:0-0.5 "
+                                              "mlm:0.5-1 (mlm: token prediction; pos: word-class prediction of the "
+                                              "masked tokens, its own head); the spans cover the run with no gap and "
+                                              "end on mlm; losses summed, logged per unit"})
+
     objective: str = field(default="clm", metadata={"help": "clm, mlm or plm (set by the pretraining recipe)"})
 
     def _curriculum_post_init(self, base_post_init) -> None:
@@ -161,6 +169,8 @@ class CurriculumArguments:
             bad("decay_fraction/average_last", "need 0 < decay_fraction <= 1 and average_last >= 0")
         if self.vocab_curriculum not in (None, "data", *SHAPES):
             bad(f"vocab_curriculum={self.vocab_curriculum!r}", f"None, 'data' or one of {', '.join(SHAPES)}")
+        if self.objective_units:
+            parse_units(self.objective_units)  # its ValueError names the unit and what is wrong
         if self.vocab_label_mode not in ("unk", "ignore"):
             bad(f"vocab_label_mode={self.vocab_label_mode!r}", "choose unk or ignore")
         # flags the curriculum cannot honour

@@ -88,6 +88,13 @@ def select_documents(dataset, ids: np.ndarray):
     return Subset(dataset, ids.tolist())
 
 
+def numbered(refs, start: int):
+    """Block references with their sample position in the run (what a position-seeded masking collator reads);
+    row indices pass as they are."""
+    for k, ref in enumerate(refs):
+        yield ref._replace(position=start + k) if "position" in getattr(ref, "_fields", ()) else ref
+
+
 class CurriculumSampler(Sampler):
     """``num_samples`` examples, ``samples_per_step`` per optimizer step, from the curriculum's active pool.
 
@@ -146,7 +153,8 @@ class CurriculumSampler(Sampler):
             count = min(self.samples_per_step, self.num_samples - step_start)
             if self.sweeps:
                 self.drawn = step_start + count
-                yield from self.view(state, entry["version"]).refs(self._sweep_units(idx, n, step_start, count))
+                yield from numbered(self.view(state, entry["version"]).refs(self._sweep_units(idx, n, step_start,
+                                                                                             count)), step_start)
                 continue
             i = np.arange(step_start - seg_start, step_start - seg_start + count)
             passes = i // n
@@ -157,7 +165,7 @@ class CurriculumSampler(Sampler):
                 mask = passes == c
                 units[mask] = perm[i[mask] % n]
             self.drawn = step_start + count
-            yield from self.view(state, entry["version"]).refs(units)
+            yield from numbered(self.view(state, entry["version"]).refs(units), step_start)
 
     def _sweep_units(self, idx: int, n: int, start: int, count: int) -> np.ndarray:
         """The units at positions ``start ...`` of the folded order: each sweep reads a seeded draw of the

@@ -34,6 +34,8 @@ from .callback import CurriculumCallback
 from .config import CurriculumArguments, CurriculumConfig
 from .fingerprint import check_resume, run_fingerprint
 from .model_scoring import document_losses, isolated_rng, load_reference_model
+from .objectives import ObjectiveMixin
+from .plan import data_use, describe_plan
 from .pacing import SHAPES, CompetencePacing
 from .recipes import WeightAveragingCallback, sequence_length_at, truncate_batch, warmup_floor
 from .sampler import CurriculumSampler, fraction_in_force, select_documents, units_and_documents
@@ -43,7 +45,7 @@ from .vocabulary import VocabularyCurriculum
 logger = logging.getLogger(__name__)
 
 
-class CurriculumMixin:
+class CurriculumMixin(ObjectiveMixin):
     """The curriculum for any ``Trainer`` subclass whose ``args`` are :class:`CurriculumArguments`."""
 
     # ------------------------------------------------------------------ setup
@@ -74,6 +76,7 @@ class CurriculumMixin:
         self._averaging = WeightAveragingCallback(args.average_last, args.average_every) if args.average_last else None
         if self._averaging is not None:
             self.add_callback(self._averaging)
+        self._init_objectives()
 
     def _held_out_documents(self) -> np.ndarray:
         """A seeded slice of the training documents that drives the iterative schedule (and is not trained on)."""
@@ -274,41 +277,11 @@ class CurriculumMixin:
 
     def curriculum_plan(self) -> str | None:
         """One sentence saying how the data schedule holds documents back, or None when all are in use throughout."""
-        args = self.args
-        if args.pacing == "none":
-            return None
-        n = len(self.curriculum_train_ids)
-        start = f"{args.difficulty} order: training starts on the easiest {args.start_fraction:.0%} of the {n:,} documents"
-        if args.pacing != "iterative":
-            return (f"curriculum: {start} and the {args.pacing} pacing grows it to {args.max_fraction:.0%} between "
-                    f"{args.pacing_start:.0%} and {args.pacing_end:.0%} of the run's {args.max_steps:,} steps")
-        every = self._curriculum_eval_steps
-        evaluations = args.max_steps // every
-        reach = min(args.max_fraction, args.start_fraction + evaluations * args.increment)
-        plan = (f"curriculum: {start} and the iterative pacing adds {args.increment:.0%} whenever its held-out loss "
-                f"has not improved by {args.threshold:g} for {args.patience} evaluation(s), evaluated every {every:,} "
-                f"steps")
-        if args.full_data_by is not None:
-            return plan + f"; all of them are in use by {args.full_data_by:.0%} of the run at the latest"
-        if args.max_steps_per_stage is None and reach < args.max_fraction - 1e-9:
-            plan += (f"; {evaluations} evaluation(s) in {args.max_steps:,} steps can bring in at most {reach:.0%} of "
-                     "the documents (evaluate more often with curriculum_eval_steps, or set full_data_by)")
-        return plan
+        return describe_plan(self)
 
     def curriculum_usage(self) -> dict:
-        """What the run drew: the fraction of documents in use at its end, and per stage of the schedule the
-        fraction in use and the share of the run's samples (so tokens) drawn while it was in force."""
-        step, sps = self.state.global_step, self.samples_per_step
-        total = max(step * sps, 1)
-        history = self.curriculum.history
-        stages = []
-        for i, entry in enumerate(history):
-            begin = min(entry["position"], total)
-            end = min(history[i + 1]["position"], total) if i + 1 < len(history) else total
-            if end > begin:
-                stages.append({"stage": entry["stage"], "fraction": entry["fraction"], "step": entry["step"],
-                               "share": (end - begin) / total})
-        return {"final_fraction": float(self._data_fraction(step)[0]) if history else 1.0, "stages": stages}
+        """The fraction of documents in use at the end, and per stage the share of the run's samples it drew."""
+        return data_use(self)
 
     def tokens_per_step(self) -> int:
         """Training tokens of one optimizer step (full blocks; rows: their mean length)."""
@@ -385,6 +358,8 @@ class CurriculumMixin:
     def log(self, logs: dict, start_time: float | None = None) -> None:
         if "loss" in logs and self.curriculum.history:
             logs = {**logs, **self.curriculum_status()}
+        if "loss" in logs:
+            logs.update(self.objective_log())
         super().log(logs, start_time)
 
     def _save_checkpoint(self, model, trial):

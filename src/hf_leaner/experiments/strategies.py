@@ -39,6 +39,11 @@ STRATEGIES = {s.name: s for s in (
     Strategy("source-leaner-first", "LEANER text first, the ORIGINAL text of the same documents phased in by 50%",
              {"difficulty": "source", "pacing": "linear", "start_fraction": 0.5, "full_data_by": 0.5},
              data_config="leaner+original"),
+    # CLIMB's objective curriculum: masked family only (--arch bert)
+    Strategy("objective-pos-then-mlm", "masked LM: word-class prediction for the first half, then token prediction",
+             {"objective_units": ["pos:0-0.5", "mlm:0.5-1"]}),
+    Strategy("multitask-pos-mlm", "masked LM: word-class and token prediction together, losses summed",
+             {"objective_units": ["pos:0-1", "mlm:0-1"]}),
 )}
 
 DEFAULT_STRATEGIES = ("baseline", "warmup-compression", "seqlen-warmup")

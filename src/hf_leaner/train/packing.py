@@ -23,10 +23,12 @@ from hf_leaner.curriculum.scoring import Documents
 
 
 class BlockRef(NamedTuple):
-    """A block of an ordering: the stream of ``docs`` (each followed by its separator) from ``start`` on."""
+    """A block of an ordering: the stream of ``docs`` (each followed by its separator) from ``start`` on; the
+    curriculum's sampler also says at which sample ``position`` of the run it is drawn (-1: not drawn by one)."""
 
     docs: tuple[int, ...]
     start: int
+    position: int = -1
 
 
 class PackedOrder:
@@ -108,9 +110,10 @@ class PackedDocuments(torch.utils.data.Dataset):
         return ids
 
     def __getitem__(self, index: int | BlockRef) -> dict:
+        position = index.position if isinstance(index, BlockRef) else int(index)
         if not isinstance(index, BlockRef):
             index = self.corpus_order.refs(np.array([int(index)]))[0]
-        return {"input_ids": torch.from_numpy(self.block(index).astype(np.int64))}
+        return {"input_ids": torch.from_numpy(self.block(index).astype(np.int64)), "position": position}
 
 
 class CausalBlockCollator:
@@ -122,9 +125,28 @@ class CausalBlockCollator:
         return {"input_ids": ids, "labels": ids.clone()}
 
 
-def make_collator(objective: str, tokenizer):
+class PositionSeededCollator:
+    """A masking collator (MLM, PLM) whose random choices for a block are a function of (seed, the block's sample
+    position) alone: a resumed run masks every block as the uninterrupted run did, whatever the data loader had
+    prefetched when the checkpoint was written, and the training RNG (dropout) is not consumed by masking."""
+
+    def __init__(self, base, seed: int = 0):
+        self.base, self.seed = base, seed
+
+    def __call__(self, examples):
+        parts = []
+        for e in examples:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed((self.seed * 1_000_003 + int(e.get("position", -1)) + 1) % (2 ** 63))
+                parts.append(self.base([{"input_ids": e["input_ids"]}]))
+        return {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
+
+
+def make_collator(objective: str, tokenizer, seed: int = 0):
     if objective == "clm":
         return CausalBlockCollator()
     if objective == "mlm":
-        return DataCollatorForLanguageModeling(tokenizer, mlm=True, mlm_probability=0.15)
-    return DataCollatorForPermutationLanguageModeling(tokenizer, plm_probability=1 / 6, max_span_length=5)
+        base = DataCollatorForLanguageModeling(tokenizer, mlm=True, mlm_probability=0.15)
+    else:
+        base = DataCollatorForPermutationLanguageModeling(tokenizer, plm_probability=1 / 6, max_span_length=5)
+    return PositionSeededCollator(base, seed)

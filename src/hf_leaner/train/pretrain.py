@@ -123,7 +123,7 @@ def build_pretraining(pargs: PretrainArguments, args: CurriculumConfig, trainer_
     model = build_model(config, seed=args.seed)
     return trainer_cls(model=model, args=args, train_dataset=train_set,
                        eval_dataset=eval_sets if len(eval_sets) > 1 else next(iter(eval_sets.values())),
-                       data_collator=make_collator(objective, tokenizer), processing_class=tokenizer, **trainer_kwargs)
+                       data_collator=make_collator(objective, tokenizer, args.seed), processing_class=tokenizer, **trainer_kwargs)
 
 
 def pretrain(pargs: PretrainArguments, args: CurriculumConfig, resume_from_checkpoint=None, trainer_cls=CurriculumTrainer,
