@@ -67,8 +67,13 @@ class LeanerGlue(datasets.GeneratorBasedBuilder):
 
     def _generate_examples(self, path):
         feats = task_features(self.config.name)
+        seen = {}  # idx -> line: predictions are matched to labels by idx, so one idx is one example
         for lineno, rec in iter_records(path):
             where = f"{path}:{lineno}"
+            if isinstance(rec, dict) and "idx" in rec:
+                if rec["idx"] in seen:
+                    raise LeanerDataError(f"{where}: idx {rec['idx']!r} again (first at line {seen[rec['idx']]})")
+                seen[rec["idx"]] = lineno
             missing = [k for k in feats if k not in rec]
             if missing:
                 raise LeanerDataError(f"{where}: missing field(s) {', '.join(missing)} for GLUE task "

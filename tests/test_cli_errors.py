@@ -1,6 +1,7 @@
 """Bad command lines and bad input files, tried as a user would: each ends with exit status 2, exactly one
 line on stderr that names the culprit, and nothing written. Run as subprocesses of the installed CLI."""
 
+import json
 import shlex
 import subprocess
 
@@ -67,7 +68,7 @@ CASES = [
     ("experiment nope", "'nope'"),
     ("experiment curriculum --strategies foo", "'foo' is not a strategy"),
     ("experiment curriculum --strategies baseline,nope", "'nope' is not a strategy"),
-    ("experiment curriculum --seeds 1,1,2", "--seeds 1,1,2: a seed is repeated"),
+    ("experiment curriculum --seeds 1,1,2", "1 is given twice"),
     ("experiment curriculum --budget 100", "--budget 100"),
     ("experiment curriculum --budget-fractions 0.7,1.5", "--budget_fractions 0.7,1.5: each share"),
     ("experiment curriculum --budget 40960 --budget-fractions 0.01", "--budget 40,960 x 0.01"),
@@ -113,6 +114,31 @@ CASES = [
     ("pretrain --folds 0", "folds=0"),
     ("pretrain --decay_after_full_data true", "decay_after_full_data"),
     ("pretrain --full_data_by_tokens 1000 --full_data_by 0.5", "full_data_by_tokens=1000"),
+    # hardening round 2: values, folders and files checked before any work
+    ("pretrain --vocab_size 0", "--vocab_size: '0' must be >= 300"),
+    ("pretrain --learning_rate nan", "learning_rate=nan: need a positive, finite learning rate"),
+    ("pretrain --per_device_train_batch_size 0", "per_device_train_batch_size=0"),
+    ("pretrain --tokenizer {tmp}/folder", "--tokenizer {tmp}/folder: no tokenizer files in that folder"),
+    ("pretrain --data {tmp}/folder --output_dir {tmp}/folder/run", "lies inside the input folder {tmp}/folder"),
+    ("pretrain --output_dir {tmp}/finished", "--output_dir {tmp}/finished: holds a finished model"),
+    ("pretrain --data {tmp}/jsonfolder", "list.jsonl:2: a JSON list, not an object"),
+    ("pretrain --difficulty sentence_length", "difficulty='sentence_length': orders nothing with pacing='none'"),
+    ("instruct {tmp}/finished --output_dir {tmp}/finished", "is the input folder {tmp}/finished"),
+    ("simplify --data {sample} --output {tmp}/o --min_core_share 2", "--min_core_share 2"),
+    ("make-eval {tmp}/good.jsonl --n_questions 3 --near_duplicate 2 --output_dir {tmp}/o", "--near_duplicate 2"),
+    ("leakage-probe {tmp}/finished --benchmark {tmp}/good.jsonl --output_json {tmp}/folder", "--output_json"),
+    ("quickstart --steps 1000000000000", "more than 10,000,000 optimizer steps in one run"),
+    ("quickstart --seeds 1,1", "1 is given twice"),
+    ("experiment curriculum --budget 1000000000000000000", "optimizer steps of 2,048 tokens per run"),
+    ("experiment instruction --original_instructions {tmp}/nope.jsonl", "--original_instructions {tmp}/nope.jsonl: "
+                                                                        "no such file"),
+    ("experiment instruction --judge_base_url ftp://x --judge_model m", "--judge_base_url 'ftp://x'"),
+    ("experiment instruction --leaner_instructions {tmp}/jsonfolder/list.jsonl", "list.jsonl:1"),
+    ("eval-glue {tmp}/finished --num_train_epochs 1e30", "more than 1,000 passes"),
+    ("push-results {tmp}/nanrun --repo me/x", "field tasks.rte.validation.accuracy = nan is not a finite number"),
+    ("push-results {tmp}/folder --repo me/x", "results.json: not found"),
+    ("make-glue {tmp}/rte_train.jsonl --output_dir {tmp}/o", "rte_train.jsonl:2: field 'label' = nan is not a class"),
+    ("build-dataset leaner-glue --output_dir {tmp}/o", "no data folder given, so the Hub dataset EmpathYang/TinyHelen"),
     # top level
     ("", "COMMAND"),
     ("nonsense", "'nonsense'"),
@@ -121,6 +147,17 @@ CASES = [
 
 def _inputs(tmp):
     (tmp / "folder").mkdir()
+    (tmp / "finished").mkdir()
+    (tmp / "finished" / "config.json").write_text("{}")
+    (tmp / "finished" / "model.safetensors").write_bytes(b"")
+    (tmp / "nanrun").mkdir()
+    (tmp / "nanrun" / "results.json").write_text(json.dumps({
+        "tasks": {"rte": {"status": "ok", "over_seeds": {"validation": {}}, "validation": {"accuracy": float("nan")}}},
+        "preset": "cpu", "from_scratch": False, "learning_rates": [1e-3], "seeds": [1]}))
+    (tmp / "rte_train.jsonl").write_text('{"sentence1": "A.", "sentence2": "B.", "label": 0}\n'
+                                         '{"sentence1": "A.", "sentence2": "B.", "label": NaN}\n')
+    (tmp / "jsonfolder").mkdir()
+    (tmp / "jsonfolder" / "list.jsonl").write_text('{"text": "a"}\n[1, 2]\n')
     (tmp / "good.jsonl").write_text('{"text": "A short doc."}\n')
     (tmp / "latin1.txt").write_bytes("first line\ncaf\xe9 au lait\n".encode("latin-1"))
     (tmp / "binary.jsonl").write_bytes(bytes(range(128, 256)) * 4)

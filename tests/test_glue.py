@@ -119,6 +119,8 @@ def test_bad_input_is_one_line_and_exit_2(tiny_model, tmp_path):
     ("cola", "train", [{"sentence": "A dog ran.", "label": 1, "idx": 0}, {"sentence": "Ran.", "label": "abc", "idx": 1}],
      "cola_train.jsonl:2: field 'label' = 'abc' is not a class of"),
     ("rte", "train", [], "rte_train.jsonl: no rows (an empty train file"),
+    ("rte", "validation", [{"sentence1": "A.", "sentence2": "B.", "label": i % 2, "idx": min(i, 2)} for i in range(4)],
+     "rte_validation.jsonl:4: idx 2 again (first at line 3)"),
     ("rte", "validation", [{"sentence1": "A.", "sentence2": "B.", "label": -1, "idx": i} for i in range(4)],
      "rte_validation.jsonl: every label is -1 (unlabelled test rows); rte needs a labelled split"),
 ])

@@ -113,6 +113,13 @@ def test_unbounded_lengths_are_bounded_or_refused(tmp_path, tiny_model):
     (answers,) = (tmp_path / "g").glob("*.jsonl")
     (answer,) = [json.loads(x) for x in answers.read_text().splitlines()]
     assert answer["question"] == "Why is the sky blue?"
+    # other generation settings: the answer is made again, the old one kept aside (never reported as this run's)
+    r = _run(["generate", str(tiny_model("llama")), "--data", str(q), "--output_dir", str(tmp_path / "g"),
+              "--max_new_tokens", "5"])
+    assert r.returncode == 0 and "1 answered, 0 already done" in r.stdout, r.stdout
+    (again,) = [json.loads(x) for x in answers.read_text().splitlines()]
+    assert again["generation"]["max_new_tokens"] == 5 and again["weights"] == answer["weights"]
+    assert json.loads(answers.with_suffix(".stale.jsonl").read_text())["generation"]["max_new_tokens"] == 1_000_000
     r = _run(["instruct", str(tiny_model("llama")), "--data", str(q), "--output_dir", str(tmp_path / "o"),
               "--num_train_epochs", "1e30"])
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "more than 1,000 passes" in r.stderr, r.stderr

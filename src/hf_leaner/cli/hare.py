@@ -96,6 +96,8 @@ class LeakageProbeArguments:
     def __post_init__(self):
         if not 0 < self.prompt_fraction < 1:
             raise UsageError(f"--prompt_fraction {self.prompt_fraction} must be between 0 and 1")
+        if self.output_json and Path(self.output_json).is_dir():
+            raise UsageError(f"--output_json {self.output_json}: is a folder; give a file name (e.g. probe.json)")
         check_benchmarks([*self.benchmark, *(self.paraphrases or [])])
 
 
@@ -200,6 +202,9 @@ class MakeGlueArguments:
 
     def __post_init__(self):
         check_apart(self.output_dir, self.files, [Path(f).name for f in self.files] + ["dropped.jsonl", "report.json"])
+        from hf_leaner.hare.benchmarks import check_glue_files
+
+        check_glue_files(self.files, self.max_examples)  # before any endpoint starts
 
 
 @dataclass
@@ -221,6 +226,8 @@ class MakeEvalArguments:
         from hf_leaner.hare.benchmarks import BUCKETS
 
         check_apart(self.output_dir, [*self.seeds, *self.reference], [f"{b[0]}.jsonl" for b in BUCKETS] + ["report.json"])
+        if not 0 < self.near_duplicate <= 1:
+            raise UsageError(f"--near_duplicate {self.near_duplicate}: a cosine similarity, above 0 and at most 1")
 
 
 def _with_client(endpoint: EndpointArguments, output_dir: str, work):

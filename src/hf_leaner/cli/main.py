@@ -62,8 +62,25 @@ INPUT_ERRORS = (LeanerDataError, ValueError, FileNotFoundError, IsADirectoryErro
                 PermissionError, UnicodeDecodeError)
 
 
+CREDENTIALS_IN_URL = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^\s/@:]+(?::[^\s/@]*)?@", re.I)
+
+
 def one_line(message: str) -> str:
-    return re.sub(r"\s*\n\s*", "; ", str(message).strip()) or "(no message)"
+    """The message on one line, without the user and password of any URL in it (``http://user:key@host``: a
+    library's error quotes the URL it was given, credentials included)."""
+    text = re.sub(r"\s*\n\s*", "; ", str(message).strip()) or "(no message)"
+    return CREDENTIALS_IN_URL.sub(r"\1", text)
+
+
+def connection_error(exc: BaseException) -> str | None:
+    """What a failed connection was to: httpx and requests keep the request they could not send."""
+    if type(exc).__name__ not in ("ConnectError", "ConnectionError", "ConnectTimeout"):
+        return None
+    request = getattr(exc, "request", None)
+    url = getattr(request, "url", None)
+    where = f"{url.scheme}://{url.host}{f':{url.port}' if url.port else ''}" if hasattr(url, "host") else "the server"
+    return (f"cannot connect to {where} ({one_line(exc)}); is the server running, and is the URL (or HF_ENDPOINT) "
+            "right?")
 
 
 def root_cause(exc: BaseException) -> BaseException:
@@ -76,6 +93,10 @@ def root_cause(exc: BaseException) -> BaseException:
 def report(exc: BaseException) -> int:
     """Print the one-line error; 2 for a bad input or command line, 1 for a failure."""
     exc = root_cause(exc)
+    unreachable = connection_error(exc)
+    if unreachable is not None:
+        print(f"hf-leaner: error: {unreachable}", file=sys.stderr)
+        return 1
     if isinstance(exc, INPUT_ERRORS):
         print(f"hf-leaner: error: {one_line(exc)}", file=sys.stderr)
         return 2

@@ -48,7 +48,9 @@ class SimplifyArguments:
     no_meaning_check: bool = arg(False, "skip the sentence-embedding similarity check")
 
     def __post_init__(self):
-        check_apart(self.output_dir, [self.data])  # OUT/data/leaner/... would replace the release's own files
+        check_apart(self.output_dir, [self.data])
+        if not 0 < self.min_core_share <= 1:
+            raise UsageError(f"--min_core_share {self.min_core_share}: a share of words, from 0 to 1")  # OUT/data/leaner/... would replace the release's own files
         if self.backend == "lexical" and self.prompt != "full":
             raise UsageError("--prompt applies to the LLM backends (openai, transformers), not to --backend lexical")
 

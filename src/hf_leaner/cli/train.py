@@ -7,6 +7,7 @@ SFTTrainer, loss on the response only).
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from hf_leaner.data.sources import check_data_source
@@ -14,6 +15,8 @@ from hf_leaner.experiments.zero_shot_columns import check_zero_shot
 from hf_leaner.train.instruct_config import InstructArguments
 from hf_leaner.train.pretrain_config import PretrainArguments
 from hf_leaner.train.presets import preset_flags
+from hf_leaner.utils.args import block_size, check_apart, vocab_size
+from hf_leaner.utils.errors import UsageError
 from hf_leaner.utils.tables import text_table
 
 from .parser import LeanerParser
@@ -21,6 +24,7 @@ from .registry import Command
 
 # TrainingArguments' output_dir is not ours to give aliases in its metadata: its other spellings are mapped here
 OUTPUT_ALIASES = ("--output", "--output-dir")
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 
 
 def pretrain_argv(argv: list[str]) -> list[str]:
@@ -35,9 +39,39 @@ def pretrain_argv(argv: list[str]) -> list[str]:
     known = light.dataclasses_from(light.parse_known_args(argv)[0])[0]
     check_data_source(known.data, known.data_config)
     check_zero_shot(known.zero_shot)
+    check_own_flags(known)
     if not any(a.split("=", 1)[0] in ("--output_dir", "--output-dir") for a in argv):
         argv = argv + ["--output_dir", "outputs/pretrain"]
+    check_output(argv, known)
     return argv
+
+
+def check_own_flags(known: PretrainArguments) -> None:
+    """The values the light parser cannot check itself (HfArgumentParser reads the dataclass as it is)."""
+    try:
+        vocab_size(str(known.vocab_size))
+        block_size(str(known.block_size))
+    except argparse.ArgumentTypeError as e:
+        flag = "--vocab_size" if str(known.vocab_size) in str(e).split(":")[0] else "--block_size"
+        raise UsageError(f"{flag}: {e}") from None
+    folder = Path(known.tokenizer) if known.tokenizer else None
+    if folder is not None and folder.exists() and not any((folder / f).is_file() for f in TOKENIZER_FILES):
+        raise UsageError(f"--tokenizer {known.tokenizer}: no tokenizer files in that folder (expected "
+                         f"{' or '.join(TOKENIZER_FILES)}, as train-tokenizer writes)")
+
+
+def check_output(argv: list[str], known: PretrainArguments) -> None:
+    """A run never writes into its data, nor over a finished model (unless it resumes that run)."""
+    values = [a.split("=", 1)[1] if "=" in a else argv[i + 1] for i, a in enumerate(argv)
+              if a.split("=", 1)[0] == "--output_dir" and ("=" in a or i + 1 < len(argv))]
+    out = Path(values[-1])
+    if known.data not in ("sample", None) and Path(known.data).is_dir():
+        check_apart(str(out), [known.data])
+    resuming = any(a.split("=", 1)[0] in ("--resume_from_checkpoint", "--resume-from-checkpoint") for a in argv)
+    finished = [f for f in ("model.safetensors", "pytorch_model.bin", "hf_leaner_summary.json") if (out / f).is_file()]
+    if finished and not resuming:
+        raise UsageError(f"--output_dir {out}: holds a finished model ({', '.join(finished)}); give a new folder, or "
+                         "--resume_from_checkpoint to continue the run that wrote it")
 
 
 def pretrain_parser() -> LeanerParser:

@@ -133,6 +133,11 @@ class CurriculumArguments:
         if epochs_given and not 0 < self.num_train_epochs <= MAX_EPOCHS:
             bad(f"num_train_epochs={self.num_train_epochs:g}", f"need 0 < epochs <= {MAX_EPOCHS:,} (max_steps counts a "
                 "long run in steps)")
+        if not (self.learning_rate > 0 and self.learning_rate < float("inf")):  # nan fails both
+            bad(f"learning_rate={self.learning_rate}", "need a positive, finite learning rate")
+        if self.per_device_train_batch_size < 1 or self.gradient_accumulation_steps < 1:
+            bad(f"per_device_train_batch_size={self.per_device_train_batch_size}, gradient_accumulation_steps="
+                f"{self.gradient_accumulation_steps}", "need at least 1 each")
         if self.folds is not None and self.folds < 1:
             bad(f"folds={self.folds}", "must be a positive integer")
         if self.decay_after_full_data and (self.lr_scheduler_type != "warmup_stable_decay" or

@@ -82,8 +82,31 @@ def publish_corpus(name: str, output: str | Path, data_dir: str | Path | None = 
                               f"{', '.join(config_names(name))}")
     folder = Path(output) / name
     work = Path(output) / ".hf_leaner_work" / name
+    made = [p for p in (Path(output), Path(output) / ".hf_leaner_work", work, folder) if not p.exists()]
     folder.mkdir(parents=True, exist_ok=True)
     work.mkdir(parents=True, exist_ok=True)
+    try:
+        return _publish(name, folder, work, configs, explicit, data_dir, on_corrupt, max_shard_size, push_to_hub,
+                        private, token, progress)
+    except BaseException:
+        _remove_if_unused(made, work)
+        raise
+
+
+def _remove_if_unused(made: list[Path], work: Path) -> None:
+    """After a failure: the folders this run made go again when nothing was built into them (its work folder then
+    holds only the datasets cache's locks), so a refused build leaves no trace."""
+    import shutil
+
+    for path in reversed(made):  # innermost first
+        if path == work and not any(path.rglob("*.arrow")) and not any(path.rglob("*.parquet")):
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def _publish(name, folder, work, configs, explicit, data_dir, on_corrupt, max_shard_size, push_to_hub, private,
+             token, progress) -> PublishReport:
     manifest_path = work / MANIFEST
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
     kwargs = {"on_corrupt": on_corrupt} if name == LEANER_PRETRAIN else {}

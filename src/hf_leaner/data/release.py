@@ -94,9 +94,15 @@ def release_root(data_dir: str | os.PathLike | None, allow_patterns: list[str] |
                 "'leaner/' and 'ori/' inside, as in the Hub dataset EmpathYang/TinyHelen)")
         return root
     from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
 
-    return Path(snapshot_download(repo_id, repo_type="dataset", revision=revision,
-                                  allow_patterns=allow_patterns))
+    try:
+        return Path(snapshot_download(repo_id, repo_type="dataset", revision=revision,
+                                      allow_patterns=allow_patterns))
+    except LocalEntryNotFoundError:  # offline, or the Hub did not answer, and nothing cached
+        raise LeanerDataError(f"no data folder given, so the Hub dataset {repo_id} is read, and it could not be: "
+                              "offline (HF_HUB_OFFLINE) or unreachable, with no cached copy; give a release copy "
+                              "with --data PATH") from None
 
 
 def pretrain_patterns(variant: str, size: str, genres: tuple[str, ...]) -> list[str]:

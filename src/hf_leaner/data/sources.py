@@ -30,3 +30,15 @@ def check_data_source(data: str, config: str) -> None:
         except argparse.ArgumentTypeError as e:
             raise UsageError(f"--data {e}; give 'sample', a release copy, a folder written by build-dataset, "
                              "or a Hub dataset id") from None
+    else:  # a plain folder of JSON lines: read through once with our reader, which names the file and line
+        check_json_lines(sorted(path.rglob("*.jsonl")))
+
+
+def check_json_lines(files: list[Path]) -> None:
+    """Each line of each file is a JSON object (``datasets`` would say 'JSON parse error ... row 0' of no file)."""
+    from .release import iter_records
+
+    for file in files:
+        for lineno, rec in iter_records(file):  # bad JSON or UTF-8: LeanerDataError with file:line
+            if not isinstance(rec, dict):
+                raise UsageError(f"{file}:{lineno}: a JSON {type(rec).__name__}, not an object with a text field")

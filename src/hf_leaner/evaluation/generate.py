@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hf_leaner.utils.errors import LeanerDataError
-from hf_leaner.utils.io import write_atomic
+from hf_leaner.utils.io import model_digest, write_atomic
 from hf_leaner.data.instructions import answer_after_prompt, render_prompt
 from hf_leaner.data.release import iter_records
 
@@ -105,16 +105,20 @@ def read_answers(path: Path) -> list[dict]:
     return rows
 
 
-def reconcile(path: Path, questions: list[Question], log=print) -> set[str]:
+def reconcile(path: Path, questions: list[Question], made_by: dict | None = None, log=print) -> set[str]:
     """Match the answers in ``path`` to today's questions by their text, not by line: a question inserted or
     removed above others shifts line-number ids, and an answer must stay with its own question. Answers whose
-    question is gone or changed move to ``<file>.stale.jsonl`` (nothing is deleted); returns the ids answered."""
+    question is gone or changed, or that another model (other weights) or other generation settings made
+    (``made_by``), move to ``<file>.stale.jsonl`` (nothing is deleted); returns the ids answered."""
     rows = read_answers(path)
     by_text: dict[tuple[str, str], list[Question]] = {}
     for q in questions:
         by_text.setdefault((q.subset, q.question), []).append(q)
     kept, stale, taken = [], [], set()
     for row in rows:
+        if made_by is not None and any(row.get(k) != v for k, v in made_by.items()):
+            stale.append(row)
+            continue
         same = [q for q in by_text.get((row.get("subset"), row["question"]), []) if q.id not in taken]
         match = next((q for q in same if q.id == row["id"]), same[0] if same else None)
         if match is None:
@@ -126,8 +130,8 @@ def reconcile(path: Path, questions: list[Question], log=print) -> set[str]:
         if stale:
             with open(path.with_suffix(".stale.jsonl"), "a", encoding="utf-8") as f:
                 f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in stale)
-            log(f"{path}: {len(stale)} answer(s) to questions no longer asked moved to "
-                f"{path.with_suffix('.stale.jsonl').name}")
+            log(f"{path}: {len(stale)} answer(s) to questions no longer asked, or made by other weights or settings, "
+                f"moved to {path.with_suffix('.stale.jsonl').name}")
         write_atomic(path, [json.dumps(r, ensure_ascii=False) for r in kept])
     return taken
 
@@ -160,7 +164,10 @@ def generate_answers(model_name: str, questions: list[Question], out_file: Path,
 
     from hf_leaner.models.loading import load_model_and_tokenizer
 
-    done = reconcile(out_file, questions)
+    made_by = {"weights": model_digest(model_name),  # a retrained model or other settings answer anew
+               "generation": {"max_new_tokens": max_new_tokens, "do_sample": do_sample,
+                              "temperature": temperature if do_sample else None}}
+    done = reconcile(out_file, questions, made_by)
     todo = [q for q in questions if q.id not in done]
     stats = {"model": model_name, "file": str(out_file), "questions": len(questions), "already_done": len(done),
              "answered": 0, "new_tokens": 0, "seconds": 0.0}
@@ -192,7 +199,7 @@ def generate_answers(model_name: str, questions: list[Question], out_file: Path,
                 stats["new_tokens"] += n
                 answer = answer_after_prompt(tokenizer.decode(ids[:n], skip_special_tokens=True))
                 f.write(json.dumps({"id": q.id, "question": q.question, "answer": answer, "model": label,
-                                    "subset": q.subset}, ensure_ascii=False) + "\n")
+                                    "subset": q.subset, **made_by}, ensure_ascii=False) + "\n")
             f.flush()  # a kill loses at most the batch in flight
             stats["answered"] += len(batch)
             bar.update(len(batch))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import random
 import re
 from dataclasses import dataclass, field
@@ -78,6 +79,12 @@ def read_answer_files(paths: list[str | Path]) -> tuple[list[str], list[Answers]
         models.append(name)
         per_model.append(rows)
     common = [i for i in per_model[0] if all(i in rows for rows in per_model[1:])]
+    left_out = [(Path(p).name, len(rows) - len(common), len(rows)) for p, rows in zip(paths, per_model)
+                if len(rows) > len(common)]
+    if left_out:  # a question is judged only when every model answered it: say what that leaves out
+        logging.getLogger(__name__).warning(
+            "questions answered in only some files are left out (%s); judged: the %d every file answers",
+            ", ".join(f"{name}: {k} of its {n}" for name, k, n in left_out), len(common))
     questions = [Answers(i, per_model[0][i]["question"], per_model[0][i].get("subset", "all"),
                          {m: rows[i]["answer"] for m, rows in zip(models, per_model)}) for i in common]
     return models, questions

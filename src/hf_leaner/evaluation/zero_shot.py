@@ -151,6 +151,15 @@ def run_zero_shot(args: ZeroShotArguments, progress: bool | None = None) -> dict
     from .zero_shot_report import write_report
 
     progress = sys.stderr.isatty() if progress is None else progress
+    if args.device and args.device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available() or (":" in args.device and int(args.device.split(":")[1] or 0)
+                                             >= torch.cuda.device_count()):
+            from hf_leaner.utils.errors import UsageError
+
+            raise UsageError(f"--device {args.device}: torch sees {torch.cuda.device_count()} CUDA device(s) here; "
+                             "give cpu or an existing cuda:N")
     out = Path(args.output_dir)
     suites = {}
     for suite, source in resolve_sources(args.suites, args.data).items():

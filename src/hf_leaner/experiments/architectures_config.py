@@ -41,7 +41,7 @@ class ArchitecturesArguments:
     vocab_size: int = arg(2000, value=checks.vocab_size, help="tokens in each family's BPE tokenizer")
     block_size: int = arg(128, value=checks.block_size, help="tokens per training block")
     # pretraining
-    steps: int = arg(300, value=checks.positive_int, help="optimizer steps")
+    steps: int = arg(300, value=checks.steps, help="optimizer steps")
     batch_size: int = arg(16, value=checks.positive_int, help="blocks per optimizer step")
     learning_rate: float = arg(3e-3, value=checks.positive_float, help="peak learning rate (cosine decay)")
     seed: int = arg(42, value=checks.nonnegative_int, help="pretraining seed")

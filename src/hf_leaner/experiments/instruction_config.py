@@ -7,11 +7,13 @@ No torch, transformers or datasets here: the command line builds and checks it i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from hf_leaner.models.presets import ARCHITECTURES
 from hf_leaner.utils import args as checks
 from hf_leaner.utils.args import arg, csv_list
 from hf_leaner.data.sources import check_data_source
+from hf_leaner.llm.connect import check_endpoint
 from hf_leaner.utils.errors import UsageError
 from hf_leaner.utils.parallel import available_cores
 
@@ -43,8 +45,8 @@ class InstructionExperimentArguments:
     vocab_size: int = arg(2000, value=checks.vocab_size, help="tokens in the shared BPE tokenizer")
     block_size: int = arg(128, value=checks.block_size, help="tokens per training block")
     # training
-    steps: int = arg(300, value=checks.positive_int, help="pretraining steps per model")
-    instruct_steps: int = arg(60, value=checks.positive_int, help="tuning steps per model")
+    steps: int = arg(300, value=checks.steps, help="pretraining steps per model")
+    instruct_steps: int = arg(60, value=checks.steps, help="tuning steps per model")
     batch_size: int = arg(16, value=checks.positive_int, help="blocks (or records) per optimizer step")
     # questions and judge
     questions_per_subset: int | None = arg(5, value=checks.positive_int, help="LEANER-Eval questions per subset "
@@ -68,10 +70,31 @@ class InstructionExperimentArguments:
                           help="models, answers, judgements, results.json and the plot")
 
     def __post_init__(self):
-        if self.judge_base_url not in ("local", "none") and not self.judge_model:
-            raise UsageError("--judge_model is required with --judge_base_url URL")
+        if self.judge_base_url not in ("local", "none"):
+            check_endpoint(self.judge_base_url, self.judge_model, "--judge_base_url")
+        for flag, source in (("--original_instructions", self.original_instructions),
+                             ("--leaner_instructions", self.leaner_instructions)):
+            check_instruction_source(flag, source)
         if self.scale == "paper":  # the paper's settings replace these fields
             for name, value in PAPER_SCALE.items():
                 setattr(self, name, value)
         self.seeds = list(self.seeds) if self.seeds else [self.seed]
         check_data_source(self.data, f"leaner-{self.corpus_size}-all")
+
+
+def check_instruction_source(flag: str, source: str | None) -> None:
+    """A local instruction file is read through once here, so a missing file or a bad line stops the experiment
+    in its first second (with the file and line), not after the judge started and the models pretrained."""
+    if source is None or source.startswith("sample"):
+        return
+    path = Path(source).expanduser()
+    looks_local = path.exists() or source.startswith((".", "/", "~")) or path.suffix in (".json", ".jsonl", ".parquet",
+                                                                                            ".zst")
+    if not looks_local:
+        return  # a datasets id: read when the experiment needs it
+    if not path.exists():
+        raise UsageError(f"{flag} {source}: no such file or folder")
+    from hf_leaner.data.instructions import load_instruction_records
+
+    for split in ("train", "validation"):
+        load_instruction_records(path, split)  # each record checked, LeanerDataError naming file:line

@@ -20,6 +20,7 @@ from hf_leaner.data.release import CORPORA, SIZES, SPLITS
 from hf_leaner.llm.client import public_url
 from hf_leaner.llm.connect import check_endpoint
 from hf_leaner.models.presets import ARCHITECTURES
+from hf_leaner.utils.args import steps as steps_check
 from hf_leaner.utils.args import (arg, at_least, csv_list, model_size, nonnegative_int, positive_int, release_dir,
                                   writable_output)
 from hf_leaner.utils.errors import MissingSourceError, UsageError
@@ -52,7 +53,7 @@ class QuickstartArguments:
                           choices=[s for s in STRATEGIES if s != "baseline"])
     seeds: list[int] = arg(help="comma-separated", default_factory=lambda: [1, 2, 3], value=csv_list(int), nargs=None)
     steps: int = arg(120, "optimizer steps per pretraining run (8 blocks each; the main job keeps to 2 minutes on two "
-                     "quiet cores)", value=positive_int)
+                     "quiet cores)", value=steps_check)
     block_size: int = arg(128, "tokens per training block", value=at_least(8, "tokens per training block"))
     skip_instruct: bool = arg(False, "stop after pretraining (no instruction tuning, no judge)")
     zero_shot: list[str] = arg(help=ZERO_SHOT_HELP, default_factory=lambda: [OWN], nargs="+")

@@ -97,6 +97,28 @@ def _write_jsonl(path: Path, rows) -> None:
     write_atomic(path, [json.dumps(r, ensure_ascii=False) for r in rows])
 
 
+def check_glue_records(path: Path, records: list[tuple[int, dict]]) -> None:
+    """Every example has the task's text fields and a label the judge can give back; ValueError with file:line."""
+    task = task_of(path)
+    fields, names = GLUE_TASKS[task].text_fields, GLUE_TASKS[task].label_names
+    for n, r in records:
+        missing = [f for f in (*fields, "label") if f not in r]
+        if missing:
+            raise ValueError(f"{path}:{n}: a {task} example needs {', '.join(missing)}")
+        label = r["label"]  # the label the judge must give back: a class, or (STS-B) a score from 0 to 5
+        ok = (isinstance(label, int) and not isinstance(label, bool) and 0 <= label < len(names)) if names else (
+            isinstance(label, (int, float)) and not isinstance(label, bool) and 0 <= label <= 5)
+        if not ok:
+            raise ValueError(f"{path}:{n}: field 'label' = {label!r} is not "
+                             + (f"a class of {list(names)}" if names else "a similarity score from 0 to 5"))
+
+
+def check_glue_files(files: list[str], max_examples: int | None = None) -> None:
+    """:func:`check_glue_records` on the files, before any endpoint is started or asked."""
+    for file in files:
+        check_glue_records(Path(file), [(n, r) for n, r in iter_records(file)][:max_examples])
+
+
 def make_glue(files: list[str], client, output_dir, max_examples: int | None = None, params: dict | None = None) -> dict:
     """Rewrite, re-label, keep what survives; writes ``OUT/<file>.jsonl``, ``OUT/dropped.jsonl``, ``OUT/report.json``."""
     params = {"temperature": 0, "max_tokens": 96, **(params or {})}
@@ -108,10 +130,7 @@ def make_glue(files: list[str], client, output_dir, max_examples: int | None = N
         task = task_of(path)
         fields, names = GLUE_TASKS[task].text_fields, GLUE_TASKS[task].label_names
         records = [(n, r) for n, r in iter_records(path)][:max_examples]
-        for n, r in records:
-            missing = [f for f in (*fields, "label") if f not in r]
-            if missing:
-                raise ValueError(f"{path}:{n}: a {task} example needs {', '.join(missing)}")
+        check_glue_records(path, records)
         asks = [[{"role": "user", "content": REWRITE_PROMPT.format(text=r[f])}] for _, r in records for f in fields]
         rewrites = client.chat_many(asks, desc=f"rewrite {task}", **params)
         kept, judged, jobs = [], [], []

@@ -65,6 +65,17 @@ def _merged_entries(api: HfApi, repo_id: str, new: list[EvalResultEntry],
     return [e for e in old if (e.dataset_id, e.task_id) not in ours] + new
 
 
+def check_scores(path: Path, scores: dict) -> None:
+    """Every score to be pushed is a finite number (a NaN or a string would be published as a result)."""
+    import math
+
+    from hf_leaner.utils.errors import LeanerDataError
+
+    for field, value in scores.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise LeanerDataError(f"{path}: field {field} = {value!r} is not a finite number; nothing was pushed")
+
+
 def read_results(path: Path, written_by: str) -> dict:
     """A ``results.json`` as the object its command writes, else one line naming the file and what is wrong."""
     from hf_leaner.utils.errors import LeanerDataError
@@ -99,6 +110,8 @@ def push_results(run_dir: str | Path, repo_id: str, private: bool | None = None,
     if missing:
         raise LeanerDataError(f"{path}: no field {missing[0]!r}; not a results.json of eval-glue or eval-zero-shot")
     metrics = task_metrics_from_results(results)
+    check_scores(path, {f"tasks.{t}.{s}.{m}": v for t, by in metrics.items() for s, ms in by.items()
+                        for m, v in ms.items()})
     if not metrics:
         raise LeanerDataError(f"{path}: no fine-tuned task to push (missing train splits: "
                               f"{', '.join(results.get('missing_train', {})) or 'none'})")
@@ -154,6 +167,12 @@ def push_zero_shot_results(results: dict, path: Path, repo_id: str, model: str |
     subset = protocol.get("max_pairs_per_paradigm")
     notes = ("zero-shot minimal pairs with hf-leaner eval-zero-shot: accuracy x100, ties counted half, mean over "
              "paradigms" + (f"; a subset of {subset} pairs per paradigm" if subset else ""))
+    check_scores(path, {f"models.{model}.suites.{suite}.{task}": v
+                        for suite, s in results["models"][model]["suites"].items()
+                        for task, v in [("accuracy", s.get("accuracy")),
+                                        ("leaner_view.accuracy", (s.get("leaner_view") or {}).get("accuracy")),
+                                        *[(f"phenomena.{ph}.accuracy", p.get("accuracy"))
+                                          for ph, p in (s.get("phenomena") or {}).items()]] if v is not None})
     scores = zero_shot_scores(results, model)
     new = [EvalResultEntry(dataset_id=SUITE_DATASETS.get(suite, suite), task_id=task, value=value, notes=notes)
            for suite, task, _, value in scores]

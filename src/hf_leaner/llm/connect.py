@@ -50,6 +50,25 @@ def check_endpoint(base_url: str | None, model: str | None, flag: str = "--base_
         raise UsageError(f"{model_flag} is required with {flag} URL (the model name the endpoint serves)")
 
 
+def check_reachable(base_url: str, timeout_s: float = 5.0) -> None:
+    """Something listens at ``base_url``'s host and port, or one line now: a wrong port or a server not started
+    would otherwise cost every request its retries (tens of seconds) and end in a table of failures."""
+    import socket
+
+    import httpx
+
+    from hf_leaner.utils.errors import LeanerDataError
+
+    url = httpx.URL(base_url)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((url.host, port), timeout=timeout_s).close()
+    except OSError as e:
+        why = e.strerror or type(e).__name__
+        raise LeanerDataError(f"{public_url(base_url)}: nothing answers there ({why}); start the server, or give the "
+                              "URL it listens on") from None
+
+
 @contextlib.contextmanager
 def connect(base_url: str | None = LOCAL, model: str | None = None, *, cache_dir: str | Path | None = None,
             log=None, **client_options) -> Iterator:
@@ -66,6 +85,8 @@ def connect(base_url: str | None = LOCAL, model: str | None = None, *, cache_dir
                 log("starting the local endpoint (SmolLM2-135M-Instruct on CPU)")
             server = stack.enter_context(LocalLLMServer())
             base_url, model = server.base_url, model or server.model
+        else:
+            check_reachable(base_url)
         client = LLMClient(base_url, model, cache_dir=cache_dir, **client_options)
         stack.callback(client.close)
         yield client

@@ -101,16 +101,25 @@ def load_tokenizer(path):
 
     from transformers import AutoTokenizer
 
+    from hf_leaner.utils.errors import LeanerDataError
+
     try:
         return AutoTokenizer.from_pretrained(path)
-    except (TypeError, ValueError, OSError) as error:
+    except Exception as error:  # noqa: BLE001 -- the tokenizers library raises a bare Exception on a cut file
         folder = Path(path)
-        if not (folder / "tokenizer.json").is_file():
+        if not (folder / "tokenizer.json").is_file() or not isinstance(error, (TypeError, ValueError, OSError)):
+            if folder.is_dir():  # a folder whose tokenizer files cannot be read: name it, not the parser's state
+                raise LeanerDataError(f"{folder}: its tokenizer files cannot be read ({str(error).splitlines()[0]}); "
+                                      "a cut or foreign tokenizer.json?") from None
             raise
         specials = {}
         if (folder / "special_tokens_map.json").is_file():
             for key, value in json.loads((folder / "special_tokens_map.json").read_text()).items():
                 specials[key] = value["content"] if isinstance(value, dict) else value
-        tok = PreTrainedTokenizerFast(tokenizer_file=str(folder / "tokenizer.json"), **specials)
+        try:
+            tok = PreTrainedTokenizerFast(tokenizer_file=str(folder / "tokenizer.json"), **specials)
+        except Exception as exc:  # noqa: BLE001 -- as above
+            raise LeanerDataError(f"{folder / 'tokenizer.json'}: cannot be read ({str(exc).splitlines()[0]}); a cut "
+                                  "or foreign file?") from None
         tok.init_kwargs["loaded_from"] = f"tokenizer.json (AutoTokenizer failed: {type(error).__name__})"
         return tok

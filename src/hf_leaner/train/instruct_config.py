@@ -54,6 +54,8 @@ class InstructArguments:
     def __post_init__(self):
         if self.lora_r == 0 and self.lora_alpha != LORA_ALPHA:
             raise UsageError("--lora_alpha only applies with --lora_r R (R > 0)")
+        if Path(self.model).is_dir():  # the tuned model would replace the pretrained one it starts from
+            checks.check_apart(self.output_dir, [self.model], flag="--output_dir")
         data = self.data
         if data not in ("sample", "sample-original") and (data.startswith((".", "/", "~")) or Path(data).suffix):
             if not Path(data).expanduser().exists():

@@ -79,6 +79,14 @@ def nonnegative_float(text: str) -> float:
 
 
 MAX_EPOCHS = 1000  # more passes than this over a tiny corpus is a typo (1e30 ran silently for ever)
+MAX_STEPS = 10_000_000  # optimizer steps of one run: weeks for a tiny model on a GPU; more is a typo, not a plan
+
+
+def steps(text: str) -> int:
+    value = positive_int(text)
+    if value > MAX_STEPS:
+        raise argparse.ArgumentTypeError(f"{text}: more than {MAX_STEPS:,} optimizer steps in one run")
+    return value
 
 
 def epochs(text: str) -> float:

@@ -109,6 +109,9 @@ class StudyArguments:
                              "the budget must be at most 1")
         if not all(0 < f <= 1 for f in self.budget_fractions):
             raise ValueError(f"budget_fractions {self.budget_fractions}: each must be in (0, 1]")
+        if self.budget // self.tokens_per_step > checks.MAX_STEPS:
+            raise UsageError(f"--budget {self.budget:,}: {self.budget // self.tokens_per_step:,} optimizer steps of "
+                             f"{self.tokens_per_step:,} tokens per run; a run has at most {checks.MAX_STEPS:,}")
         if self.budget * min(self.budget_fractions) < self.tokens_per_step * self.evals:
             share = f" x {min(self.budget_fractions):g}" if min(self.budget_fractions) < 1 else ""
             raise UsageError(f"--budget {self.budget:,}{share}: fewer tokens than {self.evals} evaluations of one step "
