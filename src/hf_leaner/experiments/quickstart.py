@@ -312,7 +312,10 @@ def judge_stage(out: Path, files: list[Path], judge: tuple, local=None) -> tuple
             return ("judge", "skipped: no endpoint", f"{time.time() - t0:.1f}s")
         if not capable:  # one question's answers, in both orders: enough to prove the path works
             files = [_first_answer(f, out / "judge" / "plumbing" / f.name) for f in files]
-        results = run_judge(client, files, out / "judge", log=lambda m: print(f"[judge] {m[7:]}"))
+        # the plumbing check's replies stop at 64 tokens (a two-answer rating is ~55): a 135M judge that rambles
+        # would otherwise take a tenth of the main job for a check that shows no score
+        results = run_judge(client, files, out / "judge", log=lambda m: print(f"[judge] {m[7:]}"),
+                            max_tokens=None if capable else 64)
     if not capable:
         r = results["all"]
         replies = sum(v["scored"] for v in r.values())
