@@ -110,9 +110,9 @@ def test_the_default_judge_stage_is_a_plumbing_check_that_shows_no_score(tmp_pat
                                 for i, (q, a) in enumerate(zip(["What do plants need?", "Is the sky blue?"], answers))))
         files.append(path)
     step, result, seconds = judge_stage(tmp_path, files, (None, None, None), local=llm_server)
-    assert step == "judge" and re.fullmatch(r"plumbing check \(local 135M\): [0-2]/2 judgements parsed; for a "
+    assert step == "judge" and re.fullmatch(r"plumbing check \(local 135M\): [02]/2 judgements parsed; for a "
                                             r"comparison give --judge_base_url", result), result
     assert "no score is shown" in capsys.readouterr().out
     results = json.loads((tmp_path / "judge" / "results.json").read_text())
-    assert results["usage"]["requests"] - results["usage"]["retries"] == 2  # one question, two orders
+    assert results["usage"]["requests"] - results["usage"]["retries"] == 1  # one question, one order
     assert all(m["questions"] == 1 for m in results["all"].values())

@@ -168,7 +168,7 @@ def combine(item: Answers, orders, results) -> dict:
             reasons.append(f"order {name}: unparseable reply: {exc}")
             parsed.append(None)
     line = {"id": item.id, "question": item.question, "subset": item.subset, "order_a": orders[0],
-            "order_b": orders[1], "replies": [r.text for r in results]}
+            "order_b": orders[1] if len(orders) > 1 else None, "replies": [r.text for r in results]}
     good = [p for p in parsed if p is not None]
     if not good:
         return {**line, "status": "failed", "failure": "; ".join(reasons)}
@@ -215,8 +215,10 @@ def _model_name(model: str) -> str:
 
 
 def run_judge(client, answer_files: list[str | Path], output_dir: str | Path, *, seed: int = 0,
-              max_tokens: int | None = None, chunk: int = 8, log=print, progress: bool = False) -> dict:
-    """Judge every question answered by all models; writes judgements.jsonl and results.json into ``output_dir``."""
+              max_tokens: int | None = None, chunk: int = 8, log=print, progress: bool = False,
+              orders: int = 2) -> dict:
+    """Judge every question answered by all models; writes judgements.jsonl and results.json into ``output_dir``.
+    ``orders=1`` asks in the first order only (a plumbing check: half the requests, no position-bias control)."""
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     models, questions = read_answer_files(answer_files)
@@ -226,21 +228,22 @@ def run_judge(client, answer_files: list[str | Path], output_dir: str | Path, *,
     lines = []
     for start in range(0, len(questions), chunk):
         batch = questions[start:start + chunk]
-        orders = [orders_for(q, seed) for q in batch]
-        messages = [judge_messages(q, o) for q, pair in zip(batch, orders) for o in pair]
+        pairs = [orders_for(q, seed)[:orders] for q in batch]
+        messages = [judge_messages(q, o) for q, pair in zip(batch, pairs) for o in pair]
         # only a reply that parses is cached: an error text or a copy sent with status 200 is asked again next run
-        per_request = [{"accept": functools.partial(_parses, order=o)} for pair in orders for o in pair]
+        per_request = [{"accept": functools.partial(_parses, order=o)} for pair in pairs for o in pair]
         results = client.chat_many(messages, temperature=0, max_tokens=max_tokens, desc="judge",
                                    per_request=per_request)
-        for k, (q, pair) in enumerate(zip(batch, orders)):
-            lines.append(combine(q, pair, results[2 * k: 2 * k + 2]))
+        for k, (q, pair) in enumerate(zip(batch, pairs)):
+            lines.append(combine(q, pair, results[orders * k: orders * k + orders]))
         log(f"judge: {len(lines)}/{len(questions)} questions ({client.stats['requests']} requests, "
             f"{client.stats['cache_hits']} from the cache)")
     write_atomic(out / "judgements.jsonl", [json.dumps(x, ensure_ascii=False) for x in lines])
     subsets = sorted({x["subset"] for x in lines})
     results = {"models": models, "judge": {"model": _model_name(client.model), "endpoint": client.endpoint_id,
                                            "seed": seed, "max_tokens": max_tokens},
-               "rule": "both orders parse: mean of the two; one parses: that one; none: failure (no score)",
+               "rule": ("both orders parse: mean of the two; one parses: that one; none: failure (no score)"
+                        if orders == 2 else "one order only (a plumbing check): its reply parses or is a failure"),
                "all": summarize(models, lines), "subsets": {s: summarize(models, lines, s) for s in subsets},
                "failures": [{"id": x["id"], "subset": x["subset"], "reason": x["failure"]}
                             for x in lines if x["status"] == "failed"],

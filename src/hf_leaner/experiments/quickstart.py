@@ -294,7 +294,8 @@ def judge_stage(out: Path, files: list[Path], judge: tuple, local=None) -> tuple
     if capable:
         print(f"[judge] {model} at {public_url(base_url)} compares the pretrained and the instructed answers")
     else:
-        print("[judge] plumbing check: the local endpoint (SmolLM2-135M-Instruct) judges one question; a 135M judge "
+        print("[judge] plumbing check: the local endpoint (SmolLM2-135M-Instruct) judges one question, in one order; "
+              "a 135M judge "
               "rates answers by their order, not their quality, so no score is shown (for the comparison: "
               "--judge_base_url URL --judge_model NAME)")
     with contextlib.ExitStack() as stack:
@@ -312,10 +313,10 @@ def judge_stage(out: Path, files: list[Path], judge: tuple, local=None) -> tuple
             return ("judge", "skipped: no endpoint", f"{time.time() - t0:.1f}s")
         if not capable:  # one question's answers, in both orders: enough to prove the path works
             files = [_first_answer(f, out / "judge" / "plumbing" / f.name) for f in files]
-        # the plumbing check's replies stop at 64 tokens (a two-answer rating is ~55): a 135M judge that rambles
-        # would otherwise take a tenth of the main job for a check that shows no score
+        # the plumbing check asks in one order only: each request of a 135M judge on one thread takes ~5 s, and
+        # the stage may take at most a tenth of the main job for a check that shows no score
         results = run_judge(client, files, out / "judge", log=lambda m: print(f"[judge] {m[7:]}"),
-                            max_tokens=None if capable else 64)
+                            orders=2 if capable else 1)
     if not capable:
         r = results["all"]
         replies = sum(v["scored"] for v in r.values())
