@@ -99,7 +99,7 @@ def test_quickstart_with_a_judge_endpoint_compares_the_two_models(tmp_path, faul
 
 def test_the_default_judge_stage_is_a_plumbing_check_that_shows_no_score(tmp_path, llm_server, capsys):
     """The main job's default judge: the local endpoint (launched at the job's start; here the session's) judges one
-    question in both orders, and the summary says how many judgements parsed, never a score."""
+    question in one order, and the summary says how many judgements parsed, never a score."""
     from hf_leaner.experiments.quickstart import judge_stage
 
     files = []
