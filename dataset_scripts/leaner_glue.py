@@ -34,7 +34,7 @@ class LeanerGlue(datasets.GeneratorBasedBuilder):
     BUILDER_CONFIG_CLASS = LeanerGlueConfig
     BUILDER_CONFIGS = [
         LeanerGlueConfig(name=t.name, text_fields=t.text_fields,
-                         label_names=None if t.is_regression else list(t.label_names), version=datasets.Version("1.0.0"),
+                         label_names=None if t.is_regression else list(t.label_names), version=datasets.Version("1.1.0"),
                          description=f"GLUE {t.name.upper()}, rewritten in plain language, labels preserved.")
         for t in GLUE_TASKS.values()
     ]
