@@ -137,6 +137,8 @@ CASES = [
     ("eval-glue {tmp}/finished --num_train_epochs 1e30", "more than 1,000 passes"),
     ("push-results {tmp}/nanrun --repo me/x", "field tasks.rte.validation.accuracy = nan is not a finite number"),
     ("push-results {tmp}/folder --repo me/x", "results.json: not found"),
+    ("push-results {tmp}/emptylist --repo me/x", "results.json: holds [], not the results object"),
+    ("push-results {tmp}/cutshort --repo me/x", "results.json: not valid JSON (line 1, column 12"),
     ("make-glue {tmp}/rte_train.jsonl --output_dir {tmp}/o", "rte_train.jsonl:2: field 'label' = nan is not a class"),
     ("build-dataset leaner-glue --output_dir {tmp}/o", "no data folder given, so the Hub dataset EmpathYang/TinyHelen"),
     # top level
@@ -150,6 +152,9 @@ def _inputs(tmp):
     (tmp / "finished").mkdir()
     (tmp / "finished" / "config.json").write_text("{}")
     (tmp / "finished" / "model.safetensors").write_bytes(b"")
+    for name, text in (("emptylist", "[]"), ("cutshort", '{"tasks": {"rt')):
+        (tmp / name).mkdir()
+        (tmp / name / "results.json").write_text(text)
     (tmp / "nanrun").mkdir()
     (tmp / "nanrun" / "results.json").write_text(json.dumps({
         "tasks": {"rte": {"status": "ok", "over_seeds": {"validation": {}}, "validation": {"accuracy": float("nan")}}},
