@@ -130,6 +130,7 @@ CASES = [
     ("quickstart --steps 1000000000000", "more than 10,000,000 optimizer steps in one run"),
     ("quickstart --seeds 1,1", "1 is given twice"),
     ("experiment curriculum --budget 1000000000000000000", "optimizer steps of 2,048 tokens per run"),
+    ("experiment curriculum --strategies multitask-pos-mlm", "give --arch bert (not llama)"),
     ("experiment instruction --original_instructions {tmp}/nope.jsonl", "--original_instructions {tmp}/nope.jsonl: "
                                                                         "no such file"),
     ("experiment instruction --judge_base_url ftp://x --judge_model m", "--judge_base_url 'ftp://x'"),

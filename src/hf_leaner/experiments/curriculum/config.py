@@ -100,6 +100,10 @@ class StudyArguments:
         unknown = [s for s in self.strategies if s not in STRATEGIES]
         if unknown:
             raise ValueError(f"unknown strategy {', '.join(unknown)}; choose from {', '.join(STRATEGIES)}")
+        masked_only = [s for s in self.strategies if "objective_units" in STRATEGIES[s].settings]
+        if masked_only and self.arch != "bert":
+            raise UsageError(f"--strategies {','.join(masked_only)}: the objective curriculum trains a masked LM; "
+                             f"give --arch bert (not {self.arch})")
         if "baseline" not in self.strategies:
             self.strategies = ("baseline", *self.strategies)  # every strategy is judged against it
         if len(set(self.seeds)) != len(self.seeds):
