@@ -30,7 +30,7 @@ def alive(pid: int) -> bool:
 
 
 def test_sigterm_stops_the_command_and_the_llm_endpoint_it_started(tmp_path, sample_dir):
-    items = tmp_path / "cola.jsonl"
+    items = tmp_path / "cola_train.jsonl"
     items.write_text("".join(f'{{"sentence": "The dog number {k} ran home.", "label": 1, "idx": {k}}}\n'
                              for k in range(40)))
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
