@@ -106,15 +106,15 @@ def run_leakage_probe(args: LeakageProbeArguments, progress: bool) -> int:
 
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-    from hf_leaner.evaluation.glue_data import check_source
     from hf_leaner.evaluation.sentence_scores import objective_of
+    from hf_leaner.models.loading import check_model_folder
     from hf_leaner.hare.benchmarks_io import load_segments
     from hf_leaner.hare.leakage import format_probe, leakage_probe
 
     def texts(specs):
         return [s.text for spec in specs for s in load_segments(spec, args.benchmark_split, args.benchmark_fields)]
 
-    check_source(args.model)
+    check_model_folder(args.model)
     config = AutoConfig.from_pretrained(args.model)
     if objective_of(config) != "causal":  # a masked or permutation LM has no left-to-right continuation to test
         raise UsageError(f"MODEL {args.model}: a {config.model_type} model ({objective_of(config)} LM); the probe "

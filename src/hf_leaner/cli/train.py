@@ -48,12 +48,12 @@ def pretrain_argv(argv: list[str]) -> list[str]:
 
 def check_own_flags(known: PretrainArguments) -> None:
     """The values the light parser cannot check itself (HfArgumentParser reads the dataclass as it is)."""
-    try:
-        vocab_size(str(known.vocab_size))
-        block_size(str(known.block_size))
-    except argparse.ArgumentTypeError as e:
-        flag = "--vocab_size" if str(known.vocab_size) in str(e).split(":")[0] else "--block_size"
-        raise UsageError(f"{flag}: {e}") from None
+    for flag, check, value in (("--vocab_size", vocab_size, known.vocab_size),
+                               ("--block_size", block_size, known.block_size)):
+        try:
+            check(str(value))
+        except argparse.ArgumentTypeError as e:
+            raise UsageError(f"{flag}: {e}") from None
     folder = Path(known.tokenizer) if known.tokenizer else None
     if folder is not None and folder.exists() and not any((folder / f).is_file() for f in TOKENIZER_FILES):
         raise UsageError(f"--tokenizer {known.tokenizer}: no tokenizer files in that folder (expected "

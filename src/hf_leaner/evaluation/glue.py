@@ -29,7 +29,8 @@ from transformers.trainer_callback import PrinterCallback, ProgressCallback
 from hf_leaner.data.glue_tasks import GLUE_TASKS
 # GlueArguments and PRESETS moved to the torch-free glue_config; imported here too, their historic home
 from hf_leaner.evaluation.glue_config import PRESETS, GlueArguments, cell_path, id2label  # noqa: F401
-from hf_leaner.evaluation.glue_data import (check_source, check_task, encode, labelled_splits, load_classifier, load_task,
+from hf_leaner.models.loading import check_model_folder
+from hf_leaner.evaluation.glue_data import (check_task, encode, labelled_splits, load_classifier, load_task,
                                             load_tokenizer)
 from hf_leaner.evaluation.glue_metrics import task_metrics
 from hf_leaner.utils.io import write_atomic
@@ -117,7 +118,7 @@ def run_glue(args: GlueArguments) -> dict:
     """Run every cell not already done, then write and return the report (see ``glue_report``)."""
     from hf_leaner.evaluation.glue_report import write_report
 
-    check_source(args.model, weights=not args.from_scratch)
+    check_model_folder(args.model, weights=not args.from_scratch)
     tokenizer = load_tokenizer(args.model)
     data = {t: load_task(t, args.data) for t in args.tasks}
     for task, dsd in data.items():  # every input checked before anything is written
