@@ -1,6 +1,8 @@
-"""`hf-leaner experiment architectures` (EXP1) end to end on the sample, at the smallest setting."""
+"""`hf-leaner experiment architectures` (EXP1) end to end on the sample, at the smallest setting: two families, two
+seeds, every measure (zero-shot, bits per character, GLUE), the report, and a rerun that redoes nothing."""
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -9,38 +11,52 @@ from pathlib import Path
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 BENCHMARKS = [str(SHARED)] if (SHARED / "blimp").is_dir() and (SHARED / "zorro").is_dir() else []  # BLiMP, Zorro
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+VERDICTS = ("LEANER better", "LEANER worse", "no difference", "mixed")
 
 
-def test_architectures_experiment_table_plot_and_rerun(tmp_path):
+def test_architectures_experiment_report_and_rerun(tmp_path):
     out = tmp_path / "exp1"
     cmd = [sys.executable, "-m", "hf_leaner.cli", "experiment", "architectures", "--families", "llama,bert",
            "--size", "100K", "--steps", "4", "--block-size", "32", "--batch-size", "4", "--vocab-size", "300",
-           "--glue-tasks", "rte", "--glue-epochs", "1", "--output", str(out), "--zero_shot", "own", *BENCHMARKS,
-           "--zero_shot_pairs", "2"]
+           "--seeds", "1,2", "--bpc_chars_per_genre", "600", "--glue-tasks", "rte", "--glue-epochs", "1",
+           "--output", str(out), "--zero_shot", "own", *BENCHMARKS, "--zero_shot_pairs", "2", "--workers", "2"]
     run = subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-4000:]
     result = json.loads((out / "architectures.json").read_text())
-    rows = result["rows"]
-    assert sorted(rows) == sorted(f"{a}/{v}" for a in ("llama", "bert") for v in ("leaner", "original", "scratch"))
+    runs = {(r["arch"], r["variant"], r["seed"]): r for r in result["runs"]}
+    assert sorted(runs) == sorted((a, v, s) for a in ("llama", "bert") for v in ("leaner", "original", "untrained")
+                                  for s in (1, 2))
     for arch in ("llama", "bert"):
-        # equal token budgets; the scratch baseline has the same size and sees no pretraining text
-        assert rows[f"{arch}/leaner"]["pretrain_tokens"] == rows[f"{arch}/original"]["pretrain_tokens"] == 4 * 4 * 32
-        assert rows[f"{arch}/scratch"]["pretrain_tokens"] == 0
-        assert len({rows[f"{arch}/{v}"]["non_embedding_parameters"] for v in ("leaner", "original", "scratch")}) == 1
-        for v in ("leaner", "original", "scratch"):
-            glue = json.loads((out / "glue" / f"{arch}-{v}" / "results.json").read_text())
-            assert glue["from_scratch"] is (v == "scratch")
-            assert rows[f"{arch}/{v}"]["average"] == glue["average"]["validation"]["best"]
-    assert (out / "architectures.png").stat().st_size > 1000
-    assert "EXP1" in run.stdout and "bert" in (out / "architectures.md").read_text()
-    # zero-shot grammar beside GLUE: pairs from the words both arms saw, each model and its untrained config
+        for seed in (1, 2):
+            leaner, original = runs[arch, "leaner", seed], runs[arch, "original", seed]
+            # equal tokens, the same model size; the untrained floor is the seed's weights, saved as a model
+            assert leaner["tokens"] == original["tokens"] == 4 * 4 * 32
+            assert leaner["non_embedding_parameters"] == original["non_embedding_parameters"]
+            assert (Path(runs[arch, "untrained", seed]["folder"]) / "config.json").is_file()
+            # bits per character of both arms on both validation texts: the same text for every model of a family
+            for corpus in ("leaner", "original"):
+                a, b = leaner["bits_per_char"][corpus], original["bits_per_char"][corpus]
+                assert a["chars"] == b["chars"] > 0 and 0 < a["bits_per_char"] < 16 and math.isfinite(b["bits_per_char"])
+                assert a["pseudo"] is (arch == "bert")
+            for r in (leaner, original, runs[arch, "untrained", seed]):
+                assert 0 <= r["zero_shot"]["own"]["accuracy"] <= 1
+                assert r["glue"]["average"] is not None
     assert result["zero_shot_suites"] == ["own"] + (["blimp", "zorro"] if BENCHMARKS else [])
-    assert "own LEANER view %" in (out / "architectures.md").read_text()
-    if BENCHMARKS:
-        assert "blimp %" in run.stdout + (out / "architectures.md").read_text()
-    for key, row in rows.items():
-        assert 0 <= row["zero_shot"]["own"]["accuracy"] <= 1, key
+    # what the user reads: the console summary, report.md with its protocol, tables, plot and a verdict per family
+    report = (out / "report.md").read_text()
+    for part in ("## Protocol", "## Verdicts", "![EXP1](architectures.png)", "## Bits per character",
+                 "## LEANER-GLUE", "paired by seed", "Characters per token", "experiment architectures"):
+        assert part in report, part
+    for arch in ("llama", "bert"):
+        assert any(f"**{arch}: {word}**" in report for word in VERDICTS), arch
+    assert (out / "architectures.png").stat().st_size > 10_000
+    assert "bits/char on LEANER text" in run.stdout and "report:" in run.stdout
+    assert "{'loss'" not in run.stdout  # one line per run, not the Trainer's log dicts
+    # a rerun trains, scores and fine-tunes nothing again
+    kept = (out / "llama" / "leaner" / "seed1" / "bits_per_char.json").stat().st_mtime_ns
     again = subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=600)
-    assert again.returncode == 0 and again.stdout.count("1 of 1 cells already done") == 6
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.stdout.count("1 of 1 cells already done") == 12
+    assert (out / "llama" / "leaner" / "seed1" / "bits_per_char.json").stat().st_mtime_ns == kept
     scored = json.loads((out / "zero_shot" / "results.json").read_text())["models"]
-    assert len(scored) == 4 and all(m["pairs_scored_this_run"] == 0 for m in scored.values())  # resumed
+    assert len(scored) == 12 and all(m["pairs_scored_this_run"] == 0 for m in scored.values())

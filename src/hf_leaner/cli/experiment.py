@@ -64,14 +64,17 @@ def run_curriculum(args: StudyArguments, progress: bool) -> int:
 
 
 def run_architectures(args: ArchitecturesArguments, progress: bool) -> int:
-    from hf_leaner.experiments.architectures import format_architectures, run_architectures as architectures
+    from hf_leaner.experiments.architectures import run_architectures as architectures
+    from hf_leaner.experiments.architectures_report import format_architectures
     from hf_leaner.utils.logging import quiet_libraries
 
     quiet_libraries()
     result = architectures(args)
-    print("\nEXP1: architectures at one parameter budget, LEANER vs ORIGINAL (equal tokens) vs scratch\n")
+    print("\nEXP1: each family pretrained on LEANER vs ORIGINAL (equal tokens, same initial weights), beside its "
+          "untrained weights\n")
     print(format_architectures(result))
-    print(f"plot: {Path(args.output_dir) / 'architectures.png'}; table: {Path(args.output_dir) / 'architectures.md'}")
+    out = Path(args.output_dir)
+    print(f"report: {out / 'report.md'}; plot: {out / 'architectures.png'}; every run: {out / 'architectures.json'}")
     return 0
 
 
@@ -99,8 +102,8 @@ COMMANDS = [
           "instruction following (EXP2)", [
               Command("curriculum", "the fair curriculum study: every strategy with its own tuned LR, same tokens, "
                       "3 seeds, against the random-order baseline", (StudyArguments,), run_curriculum),
-              Command("architectures", "EXP1: the four families at one size, LEANER vs ORIGINAL vs scratch, then "
-                      "LEANER-GLUE", (ArchitecturesArguments,), run_architectures),
+              Command("architectures", "EXP1: the four families at one size, LEANER vs ORIGINAL vs untrained, over "
+                      "seeds: zero-shot grammar, bits per character, LEANER-GLUE", (ArchitecturesArguments,), run_architectures),
               Command("instruction", "EXP2: {LEANER, ORIGINAL} pretraining x instruction data, LLM-judged",
                       (InstructionExperimentArguments,), run_instruction),
           ]),

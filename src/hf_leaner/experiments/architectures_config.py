@@ -20,9 +20,15 @@ from hf_leaner.utils.parallel import available_cores
 GLUE_PRESETS = ("cpu", "tinyhelen", "babylm")  # evaluation.glue.PRESETS' names, read without importing torch
 
 
+def glue_task_list(text: str) -> list[str]:
+    """``--glue_tasks``: comma-separated task names, or ``none`` (no GLUE stage: an empty list)."""
+    return [] if text.strip().lower() == "none" else csv_list(str, TASKS, "GLUE task")(text)
+
+
 @dataclass
 class ArchitecturesArguments:
-    """EXP1: each family pretrained on LEANER and on ORIGINAL (equal tokens), and from scratch, then LEANER-GLUE.
+    """EXP1: each family pretrained on LEANER and on ORIGINAL (equal tokens, same initial weights, several seeds), read
+    beside its untrained weights on zero-shot grammar, bits per character on both validation texts and LEANER-GLUE.
 
     Groups: data, model (families, size, tokenizer), pretraining, GLUE, output.
     """
@@ -44,14 +50,19 @@ class ArchitecturesArguments:
     steps: int = arg(300, value=checks.steps, help="optimizer steps")
     batch_size: int = arg(16, value=checks.positive_int, help="blocks per optimizer step")
     learning_rate: float = arg(3e-3, value=checks.positive_float, help="peak learning rate (cosine decay)")
-    seed: int = arg(42, value=checks.nonnegative_int, help="pretraining seed")
+    seeds: tuple[int, ...] = arg((1, 2, 3), value=csv_list(int), nargs=None, aliases=("--seed",),
+                                 help="pretraining seeds, comma-separated: each arm once per seed, started from the "
+                                      "same random weights as the other arm (default 1,2,3)")
     # GLUE
-    glue_tasks: list[str] | None = arg(None, value=csv_list(str, TASKS, "GLUE task"), nargs=None,
-                                       help="comma-separated (default every task with a train split)")
+    glue_tasks: list[str] | None = arg(None, value=glue_task_list, nargs=None,
+                                       help="comma-separated, or none (default every task with a train split)")
     glue_preset: str = arg("cpu", choices=GLUE_PRESETS, help="fine-tuning recipe defaults (see eval-glue --preset)")
     glue_seeds: list[int] | None = arg(None, value=csv_list(int), nargs=None, help="default the preset's")
     glue_epochs: float | None = arg(None, value=checks.positive_float, help="default the preset's")
     glue_max_train_examples: int | None = arg(None, value=checks.positive_int, help="subsample each train split")
+    # validation loss per character
+    bpc_chars_per_genre: int = arg(8_000, value=checks.positive_int, help="validation text per genre, in characters, "
+                                   "scored in bits per character on both corpora by every model")
     # zero-shot grammar
     zero_shot: list[str] = arg(help=ZERO_SHOT_HELP + " (own: the words both arms, LEANER and ORIGINAL, were trained on)",
                                default_factory=lambda: [OWN], nargs="+")
@@ -63,9 +74,10 @@ class ArchitecturesArguments:
                             "cores available; results as one process gives them)")
     # output
     output_dir: str = arg("outputs/experiment", aliases=("--output",), value=checks.writable_output,
-                          help="architectures.json, architectures.md, the plot, and one folder per model")
+                          help="report.md, architectures.json, architectures.md, the plot, and one folder per model "
+                               "(FAMILY/{leaner,original,untrained}/seedS; a rerun reuses finished ones)")
 
     def __post_init__(self):
-        self.families = list(self.families)
+        self.families, self.seeds = list(self.families), tuple(self.seeds)
         check_data_source(self.data, self.data_config)
         check_zero_shot(self.zero_shot)

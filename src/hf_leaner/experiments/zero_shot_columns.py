@@ -72,7 +72,8 @@ def zero_shot_suites(spec: list[str], texts, out: Path, pairs_per_paradigm: int 
 
 
 def score_models(models: dict[str, str], suites: list[str], data: list[str], out: Path,
-                 max_pairs_per_paradigm: int | None = None, untrained: bool = False) -> dict[str, dict[str, dict]]:
+                 max_pairs_per_paradigm: int | None = None, untrained: bool = False,
+                 workers: int = 1) -> dict[str, dict[str, dict]]:
     """``{label: {suite: {"accuracy", "leaner"}}}`` for each model (and ``<label>-untrained`` with ``untrained``);
     the full results (per paradigm, predictions, PNG) stay in ``out`` and resume like ``eval-zero-shot``."""
     from hf_leaner.evaluation.zero_shot import model_keys, run_zero_shot
@@ -84,7 +85,8 @@ def score_models(models: dict[str, str], suites: list[str], data: list[str], out
         return {}
     paths = list(models.values())
     results = run_zero_shot(ZeroShotArguments(models=paths, suites=suites, data=data, output_dir=str(out),
-                                              max_pairs_per_paradigm=max_pairs_per_paradigm, untrained=untrained),
+                                              max_pairs_per_paradigm=max_pairs_per_paradigm, untrained=untrained,
+                                              workers=workers),
                             progress=False)
     keys = model_keys(paths)
     scores = {}
