@@ -1,9 +1,17 @@
 """Bad command lines and bad input files, tried as a user would: each ends with exit status 2, exactly one
-line on stderr that names the culprit, and nothing written. Run as subprocesses of the installed CLI."""
+line on stderr that names the culprit, and nothing written.
+
+Every row runs through the CLI's ``main()`` in this process (what ``hf-leaner`` calls: its stderr and exit status
+are the command's); ``PROCESS_CASES``, one row per group of commands, also run as separate processes of the installed
+CLI, so the real entry point, its imports and its exit status are proven too. One interpreter per row made this
+file a fifth of the suite."""
 
 import json
+import logging
 import shlex
+import signal
 import subprocess
+import warnings
 
 import pytest
 import zstandard
@@ -176,16 +184,56 @@ def _snapshot(folder):
     return sorted((str(p.relative_to(folder)), p.stat().st_size) for p in folder.rglob("*"))
 
 
+# one row of each group of commands, also run as its own process
+PROCESS_CASES = [case for case in CASES if case[0] in (
+    "quickstart --steps abc", "stats {tmp}/bad.jsonl", "build-dataset leaner-foo --output {tmp}/o",
+    "experiment curriculum --seeds 1,1,2", "pretrain --pacing sideways",
+    "eval-glue {tmp}/finished --num_train_epochs 1e30")]
+
+
 def run_case(args: str, tmp, sample_dir):
     argv = shlex.split(args.format(tmp=tmp, sample=sample_dir))
     return subprocess.run(CLI + argv, capture_output=True, text=True, timeout=300, cwd=tmp)
 
 
+def run_in_process(args: str, tmp, sample_dir, capsys, monkeypatch) -> subprocess.CompletedProcess:
+    """``hf-leaner ARGS`` through ``main()`` in this process, from ``tmp``: its exit status, stdout and stderr."""
+    from hf_leaner.cli import main
+
+    argv = shlex.split(args.format(tmp=tmp, sample=sample_dir))
+    monkeypatch.chdir(tmp)
+    # what main() sets up for a process, put back for the next test: logging's handler (bound to this test's
+    # captured stderr), the warning format, the SIGTERM handler
+    monkeypatch.setattr(logging.root, "handlers", list(logging.root.handlers))
+    monkeypatch.setattr(warnings, "formatwarning", warnings.formatwarning)
+    sigterm = signal.getsignal(signal.SIGTERM)
+    capsys.readouterr()
+    try:
+        code = main(argv)
+    except SystemExit as e:  # argparse's own errors exit
+        code = e.code
+    finally:
+        signal.signal(signal.SIGTERM, sigterm)
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(argv, code, out, err)
+
+
 @pytest.mark.parametrize("args, culprit", CASES)
-def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, sample_dir, args, culprit):
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, sample_dir, args, culprit, capsys, monkeypatch):
     _inputs(tmp_path)
     before = _snapshot(tmp_path)
-    run = run_case(args, tmp_path, sample_dir)
+    run = run_in_process(args, tmp_path, sample_dir, capsys, monkeypatch)
+    _assert_one_line(run, culprit, tmp_path, before)
+
+
+@pytest.mark.parametrize("args, culprit", PROCESS_CASES)
+def test_bad_input_in_its_own_process(tmp_path, sample_dir, args, culprit):
+    _inputs(tmp_path)
+    before = _snapshot(tmp_path)
+    _assert_one_line(run_case(args, tmp_path, sample_dir), culprit, tmp_path, before)
+
+
+def _assert_one_line(run, culprit, tmp_path, before):
     assert run.returncode == 2, (run.returncode, run.stderr[-3000:])
     lines = run.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("hf-leaner: error: "), run.stderr[-3000:]
