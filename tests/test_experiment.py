@@ -82,6 +82,13 @@ def test_budget_fractions_train_each_strategy_on_a_share_with_its_own_lr_and_who
     assert main([*argv, "--budget-fractions", "0.5"]) == 0  # the full-budget runs are reused, the half ones trained
     printed = capsys.readouterr().out
     assert "trained 6 runs, reused 6" in printed and "vs baseline (same budget)" in printed and "fair test:" in printed
+    # the paper's claim read on grammar: each strategy at <= 70% of the tokens against the baseline at 100%
+    assert "zero-shot grammar (each at <= 70% of the tokens vs the baseline at 100%" in printed
+    assert "warmup-compression (wsd, 50%) own" in printed and "baseline (wsd, 50%) own" in printed
+    report = (out / "report.md").read_text()  # the page: protocol, verdicts, plot, tables
+    for part in ("## Protocol", "no curriculum sees it", "`warmup-compression` (easiest-first", "## Verdicts",
+                 "- fair test:", "![study](curriculum_study.png)", "vs baseline (same budget)"):
+        assert part in report, part
     study = json.loads((out / "study.json").read_text())
     rows = {(r["strategy"], r["fraction"]): r for r in study["fraction_rows"]}
     assert set(rows) == {(s, f) for s in ("baseline", "warmup-compression") for f in (0.5, 1.0)}

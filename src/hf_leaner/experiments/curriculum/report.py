@@ -240,8 +240,41 @@ def verdict(summary: dict) -> str:
     fair = fraction_verdict(summary)
     crossing = verdict_by_crossing(summary)
     text = crossing if fair is None else f"{fair}\n(where the full-budget curves cross it: {crossing})"
-    glue = glue_verdict(summary)
-    return text if glue is None else f"{text}\n{glue}"
+    for extra in (glue_verdict(summary), zero_shot_verdict(summary)):
+        text = text if extra is None else f"{text}\n{extra}"
+    return text
+
+
+def zero_shot_verdict(summary: dict) -> str | None:
+    """The grammar view of "fewer steps": each strategy on <= 70% of the tokens against the baseline on all of them,
+    by zero-shot accuracy per suite (higher is better), intervals included; and the baseline's own 70% against its
+    100%, which says whether the measure tells the budgets apart at all."""
+    rows = [r for r in summary.get("fraction_rows", []) if r.get("zero_shot")]
+    short = [r for r in rows if r["fraction"] <= TARGET_RATIO]
+    if not short:
+        return None
+    base = {(r["schedule"], s): v for r in rows if r["strategy"] == "baseline" and r["fraction"] == 1
+            for s, v in r["zero_shot"].items()}
+    said = {"higher": "WINS (higher, outside the intervals)", "lower": "loses (lower, outside the intervals)"}
+    parts = [f"{r['strategy']} ({r['schedule']}, {r['fraction']:.0%}) {s} {_points(v)} vs {_points(base[r['schedule'], s])}: "
+             + (_budget_shows(r["zero_shot_vs_baseline_full"][s]) if r["strategy"] == "baseline"
+                else said.get(r["zero_shot_vs_baseline_full"][s], f"no win ({r['zero_shot_vs_baseline_full'][s]})"))
+             for r in sorted(short, key=lambda r: r["strategy"] != "baseline") for s, v in r["zero_shot"].items()]
+    return ("zero-shot grammar (each at <= 70% of the tokens vs the baseline at 100%, accuracy %): "
+            + "; ".join(parts))
+
+
+def _budget_shows(outcome: str) -> str:
+    if outcome == "lower":
+        return "the measure tells the budgets apart (lower with fewer tokens)"
+    if outcome == "higher":
+        return "higher with fewer tokens (outside the intervals)"
+    return f"the measure does not tell the budgets apart ({outcome})"
+
+
+def _points(pair) -> str:
+    mean, half = pair
+    return f"{100 * mean:.1f}" + (f" ± {100 * half:.1f}" if math.isfinite(half) else " (one seed)")
 
 
 def glue_verdict(summary: dict) -> str | None:

@@ -315,7 +315,9 @@ def train_cell(task: tuple[StudyArguments, tuple]) -> dict:
 
 
 def run_study(study: StudyArguments) -> dict:
-    """Run (or reuse) every cell, then write study.json, study.md and the plot; returns the summary."""
+    """Run (or reuse) every cell, then write study.json, study.md, report.md and the plot; returns the summary."""
+    from hf_leaner.experiments.curriculum.page import write_report_page
+
     out = Path(study.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
@@ -338,4 +340,5 @@ def run_study(study: StudyArguments) -> dict:
     summary["verdict"] = verdict(summary)
     write_atomic(out / "study.json", json.dumps(summary, indent=1, default=float))
     write_atomic(out / "study.md", summary["table"] + "\n\n" + summary["verdict"] + "\n")
+    write_report_page(study, summary, out)
     return summary
