@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 from datasets import Dataset, DatasetDict
-from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedTokenizerBase
+from transformers import AutoConfig, AutoModelForSequenceClassification, PreTrainedTokenizerBase
 
 import hf_leaner.models.mamba2_classifier  # noqa: F401  (registers the Mamba2 head with the Auto classes)
 from hf_leaner.data.release import LEANER_GLUE
@@ -87,7 +87,11 @@ def encode(ds: Dataset, tokenizer: PreTrainedTokenizerBase, max_length: int, sta
 
 
 def load_tokenizer(source: str) -> PreTrainedTokenizerBase:
-    tok = AutoTokenizer.from_pretrained(source)  # a folder or Hub id; never remote code
+    """The model's tokenizer as every command reads it (:func:`hf_leaner.models.tokenizer.load_tokenizer`), with a
+    pad token: a folder or Hub id; never remote code."""
+    from hf_leaner.models.tokenizer import load_tokenizer as load_model_tokenizer
+
+    tok = load_model_tokenizer(source)
     if tok.pad_token is None:  # classification batches need one; a causal tokenizer's EOS serves
         if tok.eos_token is None:
             raise LeanerDataError(f"{source}: the tokenizer has neither a pad nor an EOS token")

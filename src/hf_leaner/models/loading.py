@@ -18,12 +18,13 @@ def check_model_folder(source: str, weights: bool = True) -> None:
     from transformers import AutoConfig
 
     from hf_leaner.utils.errors import LeanerDataError
+    from hf_leaner.utils.io import weight_files
 
     path = Path(source)
     if path.exists() and not (path / "config.json").is_file():
         raise LeanerDataError(f"MODEL {source}: no config.json in that folder (give a folder written by "
                               "`hf-leaner pretrain` or a Hub id)")
-    if weights and path.is_dir() and not any(path.glob("*.safetensors")) and not any(path.glob("pytorch_model*.bin")):
+    if weights and path.is_dir() and not weight_files(path):
         raise LeanerDataError(f"MODEL {source}: a config.json but no weights (*.safetensors or pytorch_model.bin); "
                               "a training run still in progress?")
     try:

@@ -24,7 +24,12 @@ def write_atomic(path: str | Path, content: str | bytes | list[str]) -> None:
     os.replace(tmp, path)
 
 
-WEIGHT_FILES = ("*.safetensors", "pytorch_model*.bin", "config.json", "tokenizer.json", "tokenizer_config.json")
+WEIGHTS = ("*.safetensors", "pytorch_model*.bin")  # what holds a model's weights, in either format
+WEIGHT_FILES = (*WEIGHTS, "config.json", "tokenizer.json", "tokenizer_config.json")
+
+
+def weight_files(folder: Path) -> list[Path]:
+    return sorted(p for pattern in WEIGHTS for p in Path(folder).glob(pattern) if p.is_file())
 
 
 def model_digest(model: str | Path) -> str:
