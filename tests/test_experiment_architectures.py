@@ -44,7 +44,7 @@ def test_architectures_experiment_report_and_rerun(tmp_path):
     assert result["zero_shot_suites"] == ["own"] + (["blimp", "zorro"] if BENCHMARKS else [])
     # what the user reads: the console summary, report.md with its protocol, tables, plot and a verdict per family
     report = (out / "report.md").read_text()
-    for part in ("## Protocol", "## Verdicts", "![EXP1](architectures.png)", "## Bits per character",
+    for part in ("## Protocol", "## Verdicts", "![EXP1](architectures.png)", "## Bits per character", "## Phenomena",
                  "## LEANER-GLUE", "paired by seed", "Characters per token", "experiment architectures"):
         assert part in report, part
     for arch in ("llama", "bert"):

@@ -109,6 +109,27 @@ def verdict_lines(result: dict) -> list[str]:
     return lines
 
 
+def phenomenon_differences(result: dict) -> list[list[str]]:
+    """Per family and suite, the phenomena whose LEANER - ORIGINAL difference (paired by seed) excludes zero. With
+    about 13 phenomena per suite a few such rows are expected by chance alone: read them as where to look."""
+    rows = []
+    for arch in families(result):
+        for suite in result["zero_shot_suites"]:
+            pairs = {arm: {r["seed"]: ((r.get("zero_shot") or {}).get(suite) or {}).get("phenomena", {})
+                           for r in runs_of(result, arch, arm)} for arm in ("leaner", "original")}
+            names = sorted({p for by_seed in pairs["leaner"].values() for p in by_seed})
+            for name in names:
+                diffs = [100 * (pairs["leaner"][seed][name] - pairs["original"][seed][name])
+                         for seed in pairs["leaner"] if name in pairs["leaner"][seed]
+                         and name in pairs["original"].get(seed, {}) and pairs["leaner"][seed][name] is not None
+                         and pairs["original"][seed][name] is not None]
+                mean, half = t_interval(diffs)
+                if math.isfinite(half) and abs(mean) > half:
+                    rows.append([arch, SUITE_NAMES.get(suite, suite), name, pm((mean, half)),
+                                 "LEANER" if mean > 0 else "ORIGINAL"])
+    return rows
+
+
 def zero_shot_table(result: dict) -> tuple[list[str], list[list[str]]]:
     suites = result["zero_shot_suites"]
     head = ["family", "trained on", "seeds"] + [h for s in suites for h in (SUITE_NAMES.get(s, s),
@@ -202,6 +223,12 @@ def write_report(result: dict, out: Path) -> None:
         lines += ["## Verdicts", "", *[f"- {v}" for v in verdict_lines(result)], "", floor_sentence(result), "",
                   "## Zero-shot grammar (accuracy %, mean ± 95% interval over seeds)", "",
                   markdown_table(*zero_shot_table(result)), ""]
+        phenomena = phenomenon_differences(result)
+        lines += ["## Phenomena where the arms differ outside the seed interval", "",
+                  "LEANER minus ORIGINAL accuracy in points, paired by seed. With about a dozen phenomena per suite, "
+                  "some rows are expected by chance alone (no correction for the number of comparisons).", "",
+                  markdown_table(["family", "suite", "phenomenon", "LEANER - ORIGINAL", "higher"], phenomena)
+                  if phenomena else "None.", ""]
     lines += ["![EXP1](architectures.png)", "", "## Bits per character (lower is better)", "",
               markdown_table(*bits_table(result)), ""]
     if result["tasks"]:

@@ -74,7 +74,7 @@ def zero_shot_suites(spec: list[str], texts, out: Path, pairs_per_paradigm: int 
 def score_models(models: dict[str, str], suites: list[str], data: list[str], out: Path,
                  max_pairs_per_paradigm: int | None = None, untrained: bool = False,
                  workers: int = 1) -> dict[str, dict[str, dict]]:
-    """``{label: {suite: {"accuracy", "leaner"}}}`` for each model (and ``<label>-untrained`` with ``untrained``);
+    """``{label: {suite: {"accuracy", "leaner", "phenomena"}}}`` for each model (and ``<label>-untrained`` with ``untrained``);
     the full results (per paradigm, predictions, PNG) stay in ``out`` and resume like ``eval-zero-shot``."""
     from hf_leaner.evaluation.zero_shot import model_keys, run_zero_shot
     from hf_leaner.evaluation.zero_shot_config import ZeroShotArguments
@@ -93,6 +93,7 @@ def score_models(models: dict[str, str], suites: list[str], data: list[str], out
     for label, path in models.items():
         for key, suffix in ((keys[path], ""), (f"{keys[path]}-untrained", "-untrained")):
             if key in results["models"]:
-                scores[label + suffix] = {suite: {"accuracy": s["accuracy"], "leaner": s["leaner_view"]["accuracy"]}
+                scores[label + suffix] = {suite: {"accuracy": s["accuracy"], "leaner": s["leaner_view"]["accuracy"],
+                                                  "phenomena": {p: v["accuracy"] for p, v in s["phenomena"].items()}}
                                           for suite, s in results["models"][key]["suites"].items()}
     return scores
