@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hf_leaner.utils.io import write_atomic
-from hf_leaner.utils.tables import text_table
+from hf_leaner.utils.tables import markdown_table, text_table
 
 
 def _pct(x) -> str:
@@ -33,7 +33,7 @@ def format_markdown(results: dict) -> str:
         lines += [f"**A subset**: at most {protocol['max_pairs_per_paradigm']} pairs per paradigm (seed "
                   f"{protocol['seed']}), not the full suites.", ""]
     header, rows = summary_rows(results)
-    lines += ["Accuracy in % (mean over paradigms, ties counted half).", "", _markdown_table(header, rows), ""]
+    lines += ["Accuracy in % (mean over paradigms, ties counted half).", "", markdown_table(header, rows), ""]
     for suite, refs in protocol["references"].items():
         lines.append(f"{suite} reference points: " + ", ".join(f"{k} {100 * v:.1f}" for k, v in refs.items()))
     lines.append("")
@@ -42,7 +42,7 @@ def format_markdown(results: dict) -> str:
         table = [(ph, *(f"{_pct(_phen(results, m, suite, ph)['accuracy'])} / "
                         f"{_pct(_phen(results, m, suite, ph)['leaner_accuracy'])}" for m in models))
                  for ph in phenomena]
-        lines += [f"## {suite}: accuracy / LEANER view by phenomenon", "", _markdown_table(("phenomenon", *models),
+        lines += [f"## {suite}: accuracy / LEANER view by phenomenon", "", markdown_table(("phenomenon", *models),
                   table), ""]
     lines += ["## Protocol", ""] + [f"- {k}: {v}" for k, v in protocol.items() if isinstance(v, str)] + [""]
     for suite in protocol["suites"]:
@@ -51,19 +51,13 @@ def format_markdown(results: dict) -> str:
                   *(_pct(results["models"][m]["suites"][suite]["paradigms"][paradigm]["accuracy"]) for m in models))
                  for paradigm, p in first.items()]
         lines += [f"## {suite}: every paradigm (accuracy %)", "",
-                  _markdown_table(("paradigm", "phenomenon", "pairs", "LEANER pairs", *models), table), ""]
+                  markdown_table(("paradigm", "phenomenon", "pairs", "LEANER pairs", *models), table), ""]
     return "\n".join(lines) + "\n"
 
 
 def _phen(results, model, suite, phenomenon) -> dict:
     return results["models"][model]["suites"][suite]["phenomena"].get(phenomenon,
                                                                       {"accuracy": None, "leaner_accuracy": None})
-
-
-def _markdown_table(header, rows) -> str:
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(out)
 
 
 def plot(results: dict, path: Path) -> None:

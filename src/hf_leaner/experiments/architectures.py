@@ -107,7 +107,7 @@ def measure_bits_per_char(folder: Path, pieces: dict[str, list[str]]) -> dict:
     key = hashlib.sha256(json.dumps(pieces, sort_keys=True).encode()).hexdigest()
     if path.is_file() and (kept := json.loads(path.read_text())).get("key") == key:
         return kept["corpora"]
-    scorer = SentenceScorer.from_pretrained(str(folder), device="cpu" if _cpu_only() else None)
+    scorer = SentenceScorer.from_pretrained(str(folder))  # on CUDA when there is one
     corpora = {name: bits_per_char(scorer, texts) for name, texts in pieces.items()}
     write_atomic(path, json.dumps({"key": key, "corpora": corpora}, indent=1))
     return corpora

@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from hf_leaner.experiments.curriculum.report import pm as seed_interval
 from hf_leaner.experiments.curriculum.report import t_interval
 from hf_leaner.utils.io import write_atomic
-from hf_leaner.utils.tables import text_table
+from hf_leaner.utils.tables import markdown_table, text_table
 
 ARMS = ("leaner", "original", "untrained")
 ARM_NAMES = {"leaner": "LEANER", "original": "ORIGINAL", "untrained": "untrained"}
@@ -47,10 +48,7 @@ def paired(result: dict, arch: str, name: str, arm: str = "leaner", other: str =
 
 
 def pm(pair: tuple[float, float], digits: int = 1) -> str:
-    mean, half = pair
-    if not math.isfinite(mean):
-        return "-"
-    return f"{mean:.{digits}f}" + (f" ± {half:.{digits}f}" if math.isfinite(half) else " (one seed)")
+    return "-" if not math.isfinite(pair[0]) else seed_interval(pair, digits)
 
 
 def direction(pair: tuple[float, float], higher_is_better: bool = True) -> str:
@@ -159,11 +157,6 @@ def glue_table(result: dict) -> tuple[list[str], list[list[str]]]:
 def _pseudo(result: dict, arch: str) -> bool:
     return any((m or {}).get("pseudo") for r in runs_of(result, arch, "leaner")
                for m in (r.get("bits_per_char") or {}).values())
-
-
-def markdown_table(head: list[str], body: list[list[str]]) -> str:
-    rows = [head, ["---"] * len(head), *body]
-    return "\n".join("| " + " | ".join(map(str, r)) + " |" for r in rows)
 
 
 def format_architectures(result: dict) -> str:

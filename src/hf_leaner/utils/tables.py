@@ -14,3 +14,10 @@ def text_table(head, body, numbers_right: bool = False) -> str:
                          for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
     return "\n".join([line(rows[0]), "  ".join("-" * w for w in widths)] + [line(r) for r in rows[1:]])
+
+
+def markdown_table(head, body) -> str:
+    """``head`` and ``body`` rows as a Markdown table (for report pages)."""
+    out = ["| " + " | ".join(str(c) for c in head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in body]
+    return "\n".join(out)

@@ -273,8 +273,7 @@ def _budget_shows(outcome: str) -> str:
 
 
 def _points(pair) -> str:
-    mean, half = pair
-    return f"{100 * mean:.1f}" + (f" ± {100 * half:.1f}" if math.isfinite(half) else " (one seed)")
+    return pm((100 * pair[0], 100 * pair[1]), 1)
 
 
 def glue_verdict(summary: dict) -> str | None:
