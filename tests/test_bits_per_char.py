@@ -41,3 +41,17 @@ def test_bits_per_char_is_the_causal_loss_per_character_in_bits():
     chars = sum(map(len, fitted))
     assert measured["chars"] == chars and measured["pieces"] == len(fitted) and not measured["pseudo"]
     assert math.isclose(measured["bits_per_char"], nats / math.log(2) / chars, rel_tol=1e-4)
+
+
+def test_families_without_a_position_limit_keep_every_piece_whole():
+    """XLNet's config answers max_position_embeddings with -1 and Mamba2 has no positions: their pieces are scored
+    as cut, not split down to single characters (which once made a 1M XLNet look like 9 bits per character)."""
+    validation = load_leaner("leaner-pretrain", "leaner-10M-all", data_dir=SAMPLE_DIR)["validation"]
+    pieces = text_pieces(validation, chars_per_genre=300)
+    for arch, family in (("xlnet", "plm"), ("mamba2", "clm")):
+        tokenizer = train_tokenizer(iter(validation["text"]), family, vocab_size=300)
+        model = build_model(make_config(arch, "100K", len(tokenizer), 128, tokenizer), seed=0)
+        measured = bits_per_char(SentenceScorer(model, tokenizer, device="cpu"), pieces)
+        assert measured["pieces"] == len(pieces) and measured["chars"] == sum(map(len, pieces)), arch
+        assert measured["tokens"] < measured["chars"] / 1.5, arch  # tokens of text, not one per character
+        assert not measured["pseudo"] and measured["reading"] in ("permutation-left_to_right", "causal"), arch

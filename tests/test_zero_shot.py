@@ -34,7 +34,7 @@ def forty_pairs(tmp_path_factory):
     return load_suite("own", path)
 
 
-def plain_log_prob(model, tok, objective: str, sentence: str, pll: str = "original") -> float:
+def plain_log_prob(model, tok, objective: str, sentence: str, pll: str = "original", reading: str = "pseudo") -> float:
     """One sentence, one token at a time, no batching: the definition each objective's score follows."""
     enc = tok(sentence, add_special_tokens=False)
     ids, word_ids = enc["input_ids"], enc.word_ids()
@@ -53,6 +53,19 @@ def plain_log_prob(model, tok, objective: str, sentence: str, pll: str = "origin
                         if word_ids[j] == word_ids[i]:
                             x[j + 1] = tok.mask_token_id
                 total += model(torch.tensor([x])).logits[0, i + 1].log_softmax(-1)[ids[i]].item()
+        elif reading == "pseudo":  # XLNet: the whole sentence exists, nobody sees the target (nor its word's rest)
+            x = torch.tensor([[tok.sep_token_id] + ids])
+            for i in range(len(ids)):
+                perm = torch.zeros(1, len(ids) + 1, len(ids) + 1)
+                perm[0, :, i + 1] = 1
+                if pll == "word_l2r":
+                    for j in range(i + 1, len(ids)):
+                        if word_ids[j] == word_ids[i]:
+                            perm[0, :, j + 1] = 1
+                target = torch.zeros(1, 1, len(ids) + 1)
+                target[0, 0, i + 1] = 1
+                out = model(x, perm_mask=perm, target_mapping=target, use_mems=False).logits
+                total += out[0, 0].log_softmax(-1)[ids[i]].item()
         else:  # XLNet read left to right: only the prefix exists, each position sees those before it
             x = torch.tensor([[tok.sep_token_id] + ids])
             for i in range(1, len(ids) + 1):
@@ -64,22 +77,25 @@ def plain_log_prob(model, tok, objective: str, sentence: str, pll: str = "origin
     return total
 
 
-@pytest.mark.parametrize("arch,pll", [("llama", "original"), ("mamba2", "original"), ("bert", "original"),
-                                      ("bert", "word_l2r"), ("xlnet", "original")])
-def test_scorer_equals_a_plain_forward_pass_per_sentence(tiny_model, forty_pairs, arch, pll):
+@pytest.mark.parametrize("arch,pll,reading", [
+    ("llama", "original", "pseudo"), ("mamba2", "original", "pseudo"), ("bert", "original", "pseudo"),
+    ("bert", "word_l2r", "pseudo"), ("xlnet", "original", "pseudo"), ("xlnet", "word_l2r", "pseudo"),
+    ("xlnet", "original", "left_to_right")])
+def test_scorer_equals_a_plain_forward_pass_per_sentence(tiny_model, forty_pairs, arch, pll, reading):
     from hf_leaner.evaluation.sentence_scores import SentenceScorer
     from hf_leaner.evaluation.zero_shot import score_pairs
 
-    scorer = SentenceScorer.from_pretrained(str(tiny_model(arch)), pll=pll, batch_tokens=300, device="cpu")
+    scorer = SentenceScorer.from_pretrained(str(tiny_model(arch)), pll=pll, permutation_reading=reading,
+                                            batch_tokens=300, device="cpu")
     assert scorer.objective == {"llama": "causal", "mamba2": "causal", "bert": "masked", "xlnet": "permutation"}[arch]
     rows = score_pairs(scorer, forty_pairs)
     assert len(rows) == 40
     for pair, row in zip(forty_pairs, rows):
         for sentence, got in ((pair.good, row["logprob_good"]), (pair.bad, row["logprob_bad"])):
-            want = plain_log_prob(scorer.model, scorer.tokenizer, scorer.objective, sentence, pll)
+            want = plain_log_prob(scorer.model, scorer.tokenizer, scorer.objective, sentence, pll, reading)
             assert abs(got - want) < 1e-4, (arch, sentence, got, want)
     if pll == "word_l2r":  # the variant changes the score of a sentence with a word split in pieces
-        plain = SentenceScorer.from_pretrained(str(tiny_model(arch)), device="cpu")
+        plain = SentenceScorer.from_pretrained(str(tiny_model(arch)), permutation_reading=reading, device="cpu")
         assert any(abs(a - b) > 1e-3 for a, b in zip(plain.log_probs([p.good for p in forty_pairs]),
                                                      [r["logprob_good"] for r in rows]))
 

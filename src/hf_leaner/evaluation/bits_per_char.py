@@ -87,11 +87,13 @@ def bits_per_char(scorer, pieces: list[str]) -> dict:
     A piece longer than the model's positions is split first (a space lost per split, of ~300 characters)."""
     if not pieces:
         raise ValueError("no validation text to score")
-    positions = getattr(scorer.model.config, "max_position_embeddings", None)
+    from hf_leaner.models import position_limit
+
+    positions = position_limit(scorer.model.config)
     if positions:  # room for the start token and, in a masked LM, [CLS] and [SEP]
         pieces = fit_pieces(pieces, scorer.tokenizer, positions - 2)
     log_probs = scorer.log_probs(pieces)
     chars = sum(len(p) for p in pieces)
     tokens = sum(len(ids) for ids in scorer.tokenizer(pieces, add_special_tokens=False)["input_ids"])
     return {"bits_per_char": float(-log_probs.sum() / math.log(2) / chars), "chars": chars, "tokens": tokens,
-            "pieces": len(pieces), "pseudo": scorer.objective == "masked"}
+            "pieces": len(pieces), "pseudo": scorer.pseudo, "reading": scorer.reading}

@@ -18,6 +18,7 @@ from hf_leaner.utils.errors import LeanerDataError
 from hf_leaner.utils.io import model_digest, write_atomic
 from hf_leaner.data.instructions import answer_after_prompt, render_prompt
 from hf_leaner.data.release import iter_records
+from hf_leaner.models import position_limit
 
 
 @dataclass
@@ -139,8 +140,8 @@ def reconcile(path: Path, questions: list[Question], made_by: dict | None = None
 def fit_to_positions(model, tokenizer, questions: list[Question], max_new_tokens: int, log=print) -> int:
     """``max_new_tokens`` cut to what the model can read after the longest prompt (a 128-position model asked for a
     million tokens would fail deep in generation); said when cut."""
-    positions = getattr(model.config, "max_position_embeddings", None)
-    if not positions:  # a state-space model reads any length
+    positions = position_limit(model.config)
+    if positions is None:  # Mamba2 and XLNet read any length
         return max_new_tokens
     lengths = {q.id: len(tokenizer(render_prompt(q.question), add_special_tokens=False).input_ids) for q in questions}
     longest = max(lengths, key=lengths.get)

@@ -215,14 +215,17 @@ def score_model(task: tuple) -> tuple[dict, str, int]:
         cells = cells_by_suite[suite] = {}
         bar = tqdm(info["pairs"].items(), desc=f"{model_key} {suite}", unit="paradigm", disable=not progress)
         for paradigm, pairs in bar:
+            # the default XLNet reading keeps the key it had before there was a choice, so old cells stay valid
+            reading = [] if args.permutation_reading == "left_to_right" else [args.permutation_reading]
             key = hashlib.sha256(json.dumps([SCORING_VERSION, fingerprint, args.pll, suite, paradigm,
-                                             _pairs_hash(pairs)]).encode()).hexdigest()
+                                             _pairs_hash(pairs)] + reading).encode()).hexdigest()
             path = out / "cells" / model_key / suite / f"{paradigm}.json"
             cell = _load_cell(path, key)
             if cell is None:
                 if scorer is None:
                     scorer = SentenceScorer.from_pretrained(name, untrained_seed, batch_tokens=args.batch_tokens,
-                                                            pll=args.pll, device=args.device)
+                                                            pll=args.pll, device=args.device,
+                                                            permutation_reading=args.permutation_reading)
                 start = time.perf_counter()
                 rows = score_pairs(scorer, pairs)
                 cell = {"key": key, "seconds": round(time.perf_counter() - start, 3), "rows": rows}
@@ -255,8 +258,10 @@ def _fmt(x) -> str:
 def _protocol(args: ZeroShotArguments, suites: dict) -> dict:
     return {
         "scoring": "sum of token log-probabilities under the family's objective: causal with the start token "
-                   "prepended; masked: pseudo-log-likelihood (" + args.pll + "); XLNet: permutation LM read left "
-                   "to right; fp32 log-softmax, float64 sums",
+                   "prepended; masked: pseudo-log-likelihood (" + args.pll + "); XLNet: permutation LM, "
+                   + {"left_to_right": "read left to right",
+                      "pseudo": "pseudo-log-likelihood (" + args.pll + ")"}[args.permutation_reading]
+                   + "; fp32 log-softmax, float64 sums",
         "ties": f"|log P(good) - log P(bad)| < {TIE_NATS} nats counts half; identical pairs are left out",
         "leaner_view": "pairs whose every word (or its lemma) is among the 2,000 most frequent English words "
                        "(wordfreq; the list of `stats`' >2K); proper names count as in; paradigms with at least "

@@ -44,6 +44,9 @@ class ZeroShotArguments:
                           "floor a trained model is read against")
     pll: str = arg("original", "masked LMs: original (one mask per token) or word_l2r (also mask the rest of the "
                    "word, Kauf & Ivanova 2023)", choices=("original", "word_l2r"))
+    permutation_reading: str = arg("left_to_right", "XLNet: left_to_right (each token from those before it: a code "
+                                   "length) or pseudo (each token from all the others, as --pll reads a masked LM)",
+                                   choices=("left_to_right", "pseudo"))
     batch_tokens: int = arg(4096, "token positions per forward pass", value=positive_int)
     device: str | None = arg(None, "cpu, cuda, cuda:1, ... (default: cuda when there is one)")
     workers: int = arg(1, "models scored at once, one process of one thread each (on a CPU with several models: "

@@ -104,10 +104,10 @@ def measure_bits_per_char(folder: Path, pieces: dict[str, list[str]]) -> dict:
     from hf_leaner.evaluation.sentence_scores import SentenceScorer
 
     path = folder / "bits_per_char.json"
-    key = hashlib.sha256(json.dumps(pieces, sort_keys=True).encode()).hexdigest()
+    scorer = SentenceScorer.from_pretrained(str(folder))  # on CUDA when there is one; a 1M model loads in a blink
+    key = hashlib.sha256(json.dumps([scorer.reading, pieces], sort_keys=True).encode()).hexdigest()
     if path.is_file() and (kept := json.loads(path.read_text())).get("key") == key:
         return kept["corpora"]
-    scorer = SentenceScorer.from_pretrained(str(folder))  # on CUDA when there is one
     corpora = {name: bits_per_char(scorer, texts) for name, texts in pieces.items()}
     write_atomic(path, json.dumps({"key": key, "corpora": corpora}, indent=1))
     return corpora

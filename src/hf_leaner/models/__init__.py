@@ -6,7 +6,7 @@ import importlib
 
 _LAZY = {
     **dict.fromkeys(("ARCHITECTURES", "OBJECTIVE", "PAPER_CONFIGS", "parse_size"), ".presets"),
-    **dict.fromkeys(("build_model", "count_parameters", "make_config", "model_class", "paper_config"), ".build"),
+    **dict.fromkeys(("build_model", "count_parameters", "make_config", "model_class", "paper_config", "position_limit"), ".build"),
     **dict.fromkeys(("compare_tokenizers", "load_tokenizer", "train_tokenizer"), ".tokenizer"),
     "Mamba2ForSequenceClassification": ".mamba2_classifier",
     "load_model_and_tokenizer": ".loading",

@@ -61,6 +61,13 @@ def _build(arch: str, vocab_size: int, max_length: int, tokenizer=None, **shape)
     raise ValueError(f"architecture {arch!r}: choose one of {', '.join(ARCHITECTURES)}")
 
 
+def position_limit(config: PretrainedConfig) -> int | None:
+    """The most token positions a model reads, or None when it has no limit: Mamba2 has no positions, and XLNet's
+    relative positions none either (its config answers ``max_position_embeddings`` with -1)."""
+    positions = getattr(config, "max_position_embeddings", None)
+    return positions if positions is not None and positions > 0 else None
+
+
 def model_class(arch: str):
     return {"llama": AutoModelForCausalLM, "mamba2": AutoModelForCausalLM, "bert": AutoModelForMaskedLM,
             "xlnet": XLNetLMHeadModel}[arch]
