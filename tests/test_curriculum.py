@@ -17,6 +17,7 @@ def test_default_config_builds_and_trains(tmp_path, sample_corpus, tokenizers):
     trainer = build_pretraining(pargs, CurriculumConfig(output_dir=str(tmp_path / "d")), corpus=corpus,
                                 tokenizer=tokenizers["clm"])
     assert trainer.args.pacing == "iterative" and trainer.args.eval_strategy == "no"
+    assert trainer.args.dataloader_pin_memory == torch.cuda.is_available()  # nothing to pin for on a CPU
     out = trainer.train()
     units = trainer.curriculum_units.view(trainer.curriculum_train_ids).num_units(len(trainer.curriculum_train_ids))
     assert trainer.state.global_step == trainer.args.max_steps == -(-3 * units // 8)  # 3 passes' worth, batch 8

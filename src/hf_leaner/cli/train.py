@@ -100,8 +100,6 @@ def run_pretrain(argv: list[str], progress: bool) -> int:
 
         transformers.logging.disable_progress_bar()
         datasets.disable_progress_bars()
-    if "__dataloader_pin_memory" not in given and args.device.type == "cpu":
-        args.dataloader_pin_memory = False  # nothing to pin for on a CPU (torch warns at every loader)
     resume = args.resume_from_checkpoint
     summary = pretrain(pargs, args, resume_from_checkpoint=resume if resume not in (None, "False") else None)
     trainer = summary.pop("trainer")

@@ -26,11 +26,14 @@ class CurriculumArguments:
 
     Differs from ``TrainingArguments``: ``num_train_epochs`` has no default, because an epoch is not defined
     while the data grows; give ``max_steps`` (without either, the budget is 3 passes' worth of samples over
-    the full data).
+    the full data). ``dataloader_pin_memory`` is on only where CUDA is.
     """
 
     num_train_epochs: float | None = field(default=None, metadata={"help": "not used by a curriculum: give "
                                            "max_steps (default budget: 3 passes' worth of samples over the full data)"})
+    dataloader_pin_memory: bool | None = field(default=None, metadata={"help": "pin batches in page-locked memory "
+                                               "(default: when CUDA is there; on a CPU there is nothing to pin for "
+                                               "and torch warns at every loader)"})
 
     # difficulty
     # choices is a live view of the scorer registry: a scorer registered after import is listed and accepted too
@@ -117,6 +120,10 @@ class CurriculumArguments:
         epochs_given = self.num_train_epochs is not None
         if not epochs_given:
             self.num_train_epochs = 3.0  # the base class' default; the budget is resolved in train()
+        if self.dataloader_pin_memory is None:
+            import torch
+
+            self.dataloader_pin_memory = torch.cuda.is_available()
         base_post_init()
         self._check_curriculum(epochs_given)
 

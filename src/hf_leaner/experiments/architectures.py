@@ -91,8 +91,7 @@ def _train_and_measure(run: tuple, corpus) -> dict:
                                 learning_rate=a.learning_rate, lr_scheduler_type="cosine",
                                 warmup_steps=max(1, a.steps // 20), weight_decay=0.01, pacing="none",
                                 difficulty="random", save_strategy="no", report_to=[], seed=seed, disable_tqdm=True,
-                                logging_steps=a.steps,  # one log line per run
-                                dataloader_pin_memory=not _cpu_only())  # torch warns at every loader on a CPU
+                                logging_steps=a.steps)  # one log line per run
         summary = pretrain(pargs, args, trainer_cls=QuietTrainer, corpus=corpus, tokenizer=_tokenizer(out, arch))
         summary.pop("trainer")
     return {"summary": summary, "bits_per_char": measure_bits_per_char(folder, pieces)}
@@ -111,12 +110,6 @@ def measure_bits_per_char(folder: Path, pieces: dict[str, list[str]]) -> dict:
     corpora = {name: bits_per_char(scorer, texts) for name, texts in pieces.items()}
     write_atomic(path, json.dumps({"key": key, "corpora": corpora}, indent=1))
     return corpora
-
-
-def _cpu_only() -> bool:
-    import torch
-
-    return not torch.cuda.is_available()
 
 
 def save_untrained(out: Path, arch: str, seed: int) -> Path:

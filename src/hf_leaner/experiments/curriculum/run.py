@@ -181,7 +181,6 @@ def train_run(study: StudyArguments, data: StudyData, settings: dict) -> dict:
         learning_rate=settings["learning_rate"], warmup_steps=max(1, steps // 20), weight_decay=0.01,
         eval_strategy="steps", eval_steps=eval_steps, logging_steps=eval_steps, curriculum_eval_steps=eval_steps,
         save_strategy="no", report_to=[], seed=settings["seed"], per_device_eval_batch_size=32, disable_tqdm=True,
-        dataloader_pin_memory=False,
         **settings["curriculum"])
     pargs = PretrainArguments(arch=study.arch, size=study.model_size, block_size=study.block_size,
                               vocab_size=study.vocab_size, max_eval_documents=study.max_eval_documents)
