@@ -129,6 +129,34 @@ def test_a_constant_model_scores_exactly_half_with_every_pair_a_tie(tiny_model, 
     assert "50.0" in run.stdout
 
 
+def test_a_result_written_beside_the_model_keeps_its_scores_but_new_weights_do_not(tiny_model, forty_pairs, tmp_path):
+    """The cells are keyed by what the scores come from (weights, config, tokenizer): a results file another
+    command writes into the model's folder (EXP1's bits_per_char.json) is not a new model; new weights are."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model("llama"), folder)
+    suite = tmp_path / "pairs.jsonl"
+    suite.write_text("".join(json.dumps({"sentence_good": p.good, "sentence_bad": p.bad}) + "\n"
+                             for p in forty_pairs[:8]))
+    argv = CLI + ["eval-zero-shot", str(folder), "--suites", "mine", "--data", f"mine={suite}",
+                  "--output_dir", str(tmp_path / "out")]
+
+    def scored_now() -> int:
+        run = subprocess.run(argv, capture_output=True, text=True, env=ENV, timeout=300)
+        assert run.returncode == 0, run.stderr[-2000:]
+        return json.loads((tmp_path / "out" / "results.json").read_text())["models"]["model"]["pairs_scored_this_run"]
+
+    assert scored_now() == 8
+    (folder / "bits_per_char.json").write_text(json.dumps({"corpora": {}}))
+    assert scored_now() == 0
+    weights = load_file(folder / "model.safetensors")
+    save_file({k: v * 1.01 for k, v in weights.items()}, folder / "model.safetensors", metadata={"format": "pt"})
+    assert scored_now() == 8
+
+
 @pytest.mark.skipif(not (BLIMP.is_dir() and ZORRO.is_dir()), reason="BLiMP / Zorro not in ../shared")
 def test_eval_zero_shot_command_writes_the_contract_and_resumes_after_kill_9(tiny_model, tmp_path):
     """The acceptance contract: results.json per model, suite and paradigm (accuracy, pairs, ties) and

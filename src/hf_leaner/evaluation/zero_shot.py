@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hf_leaner.utils.io import write_atomic
+from hf_leaner.utils.io import model_digest, write_atomic
 
 from .minimal_pairs import MinimalPair, by_paradigm, in_leaner_vocabulary, load_suite, subset
 from .zero_shot_config import ZeroShotArguments, resolve_sources
@@ -50,21 +50,6 @@ def model_keys(models: list[str]) -> dict[str, str]:
         if len(set(keys.values())) == len(keys):
             return keys
     raise ValueError("two models share one path; give each model once")
-
-
-def model_fingerprint(name: str) -> str:
-    """A hash of a local model's files (weights, config, tokenizer); a Hub id stands for itself."""
-    folder = Path(name).expanduser()
-    if not folder.is_dir():
-        return f"hub:{name}"
-    digest = hashlib.sha256()
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and path.suffix in (".json", ".safetensors", ".bin", ".model", ".txt"):
-            digest.update(path.name.encode())
-            with open(path, "rb") as f:
-                for block in iter(lambda: f.read(1 << 22), b""):
-                    digest.update(block)
-    return digest.hexdigest()
 
 
 def _config_hash(name: str) -> str:
@@ -207,8 +192,9 @@ def score_model(task: tuple) -> tuple[dict, str, int]:
     args, suites, (name, model_key, untrained_seed), progress = task
     out = Path(args.output_dir)
     scorer, scored = None, 0
-    # an untrained model is its config and seed: its weights are not read, let alone hashed
-    fingerprint = (model_fingerprint(name) if untrained_seed is None
+    # what the scores were computed from: weights, config, tokenizer (not the results kept beside them); an
+    # untrained model is its config and seed: its weights are not read, let alone hashed
+    fingerprint = (model_digest(name) if untrained_seed is None
                    else f"untrained:{untrained_seed}:{_config_hash(name)}")
     cells_by_suite = {}
     for suite, info in suites.items():
