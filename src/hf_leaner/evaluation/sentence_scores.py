@@ -45,6 +45,16 @@ def objective_of(config) -> str:
     return "causal"
 
 
+def reading_of(objective: str, pll: str = "original", permutation_reading: str = "left_to_right") -> str:
+    """One name per distinct way of scoring a sentence (what cached scores are keyed by): a causal model has one,
+    a masked LM one per ``pll``, XLNet left to right or one per ``pll`` of its pseudo reading."""
+    if objective == "causal":
+        return "causal"
+    if objective == "permutation" and permutation_reading == "left_to_right":
+        return "permutation-left_to_right"
+    return f"{objective}-pll-{pll}"
+
+
 class SentenceScorer:
     """Batched sentence log-probabilities of one model (see the module docstring for each objective)."""
 
@@ -104,12 +114,7 @@ class SentenceScorer:
 
     @property
     def reading(self) -> str:
-        """How sentences are read, in one word per choice (kept beside cached scores: another reading rescores)."""
-        if self.objective == "causal":
-            return "causal"
-        if self.objective == "permutation" and self.permutation_reading == "left_to_right":
-            return "permutation-left_to_right"
-        return f"{self.objective}-pll-{self.pll}"
+        return reading_of(self.objective, self.pll, self.permutation_reading)
 
     def log_probs(self, sentences: list[str]) -> np.ndarray:
         """log P(sentence) for each sentence (float64, natural log)."""
@@ -177,8 +182,12 @@ class SentenceScorer:
                 where.append(i + 1)
         logits = self.model(input_ids=self._tensor(rows)).logits
         picked = logits[torch.arange(len(rows)), torch.tensor(where, device=self.device)]
-        token_lp = self._gather(picked, torch.tensor(targets, device=self.device)).double().cpu().numpy()
-        return np.bincount(np.array(owner), weights=token_lp, minlength=len(batch))
+        return self._sum_per_sentence(picked, torch.tensor(targets, device=self.device), owner, len(batch))
+
+    def _sum_per_sentence(self, logits, targets, owner: list[int], sentences: int) -> np.ndarray:
+        """Each copy's target log-probability, summed over the copies of each sentence (``owner[copy]``)."""
+        token_lp = self._gather(logits, targets).double().cpu().numpy()
+        return np.bincount(np.array(owner), weights=token_lp, minlength=sentences)
 
     def _hidden(self, i: int, word_ids: list) -> list[int]:
         """The tokens hidden when token ``i`` is the target: itself, and with ``word_l2r`` the rest of its word."""
@@ -208,8 +217,7 @@ class SentenceScorer:
         target_mapping[torch.arange(len(rows)), 0, torch.tensor(where, device=self.device)] = 1.0
         logits = self.model(input_ids=ids, perm_mask=perm_mask, target_mapping=target_mapping, use_mems=False).logits
         targets = ids[torch.arange(len(rows)), torch.tensor(where, device=self.device)]
-        token_lp = self._gather(logits[:, 0], targets).double().cpu().numpy()
-        return np.bincount(np.array(owner), weights=token_lp, minlength=len(batch))
+        return self._sum_per_sentence(logits[:, 0], targets, owner, len(batch))
 
     def _permutation_left_to_right(self, batch) -> np.ndarray:
         ids = self._tensor([[self.start_id, *t] for t, _ in batch])

@@ -187,7 +187,7 @@ def score_model(task: tuple) -> tuple[dict, str, int]:
     back when its key matches, else scored and written atomically (the unit of resume)."""
     from tqdm.auto import tqdm
 
-    from .sentence_scores import SentenceScorer
+    from .sentence_scores import SentenceScorer, reading_of
 
     args, suites, (name, model_key, untrained_seed), progress = task
     out = Path(args.output_dir)
@@ -196,15 +196,15 @@ def score_model(task: tuple) -> tuple[dict, str, int]:
     # untrained model is its config and seed: its weights are not read, let alone hashed
     fingerprint = (model_digest(name) if untrained_seed is None
                    else f"untrained:{untrained_seed}:{_config_hash(name)}")
+    objective = _objective(name)
+    reading = reading_of(objective, args.pll, args.permutation_reading)  # a causal model ignores --pll
     cells_by_suite = {}
     for suite, info in suites.items():
         cells = cells_by_suite[suite] = {}
         bar = tqdm(info["pairs"].items(), desc=f"{model_key} {suite}", unit="paradigm", disable=not progress)
         for paradigm, pairs in bar:
-            # the default XLNet reading keeps the key it had before there was a choice, so old cells stay valid
-            reading = [] if args.permutation_reading == "left_to_right" else [args.permutation_reading]
-            key = hashlib.sha256(json.dumps([SCORING_VERSION, fingerprint, args.pll, suite, paradigm,
-                                             _pairs_hash(pairs)] + reading).encode()).hexdigest()
+            key = hashlib.sha256(json.dumps([SCORING_VERSION, fingerprint, reading, suite, paradigm,
+                                             _pairs_hash(pairs)]).encode()).hexdigest()
             path = out / "cells" / model_key / suite / f"{paradigm}.json"
             cell = _load_cell(path, key)
             if cell is None:
@@ -218,7 +218,7 @@ def score_model(task: tuple) -> tuple[dict, str, int]:
                 write_atomic(path, json.dumps(cell))
                 scored += len(pairs)
             cells[paradigm] = cell
-    return cells_by_suite, scorer.objective if scorer is not None else _objective(name), scored
+    return cells_by_suite, objective, scored
 
 
 def _write_predictions(out: Path, suite: str, model_key: str, cells: dict, append: bool) -> None:

@@ -100,13 +100,16 @@ def _train_and_measure(run: tuple, corpus) -> dict:
 def measure_bits_per_char(folder: Path, pieces: dict[str, list[str]]) -> dict:
     """``{corpus: bits_per_char(...)}`` of the model in ``folder``, kept in ``bits_per_char.json`` for reruns."""
     from hf_leaner.evaluation.bits_per_char import bits_per_char
-    from hf_leaner.evaluation.sentence_scores import SentenceScorer
+    from transformers import AutoConfig
+
+    from hf_leaner.evaluation.sentence_scores import SentenceScorer, objective_of, reading_of
 
     path = folder / "bits_per_char.json"
-    scorer = SentenceScorer.from_pretrained(str(folder))  # on CUDA when there is one; a 1M model loads in a blink
-    key = hashlib.sha256(json.dumps([scorer.reading, pieces], sort_keys=True).encode()).hexdigest()
+    reading = reading_of(objective_of(AutoConfig.from_pretrained(folder)))  # the scorer's defaults, below
+    key = hashlib.sha256(json.dumps([reading, pieces], sort_keys=True).encode()).hexdigest()
     if path.is_file() and (kept := json.loads(path.read_text())).get("key") == key:
         return kept["corpora"]
+    scorer = SentenceScorer.from_pretrained(str(folder))  # on CUDA when there is one
     corpora = {name: bits_per_char(scorer, texts) for name, texts in pieces.items()}
     write_atomic(path, json.dumps({"key": key, "corpora": corpora}, indent=1))
     return corpora
