@@ -106,7 +106,7 @@ def run_leakage_probe(args: LeakageProbeArguments, progress: bool) -> int:
 
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-    from hf_leaner.evaluation.sentence_scores import objective_of
+    from hf_leaner.evaluation.readings import objective_of
     from hf_leaner.models.loading import check_model_folder
     from hf_leaner.hare.benchmarks_io import load_segments
     from hf_leaner.hare.leakage import format_probe, leakage_probe

@@ -27,32 +27,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-OBJECTIVES = ("causal", "masked", "permutation")
-PLL_VARIANTS = ("original", "word_l2r")
-PERMUTATION_READINGS = ("pseudo", "left_to_right")
+from .readings import OBJECTIVES, PERMUTATION_READINGS, PLL_VARIANTS, objective_of, reading_of
+
 _MAX_LOGITS = 1 << 26  # floats of logits one batch may hold (256 MB)
-
-
-def objective_of(config) -> str:
-    """The family's objective from a model's config: XLNet permutes, an encoder's ``...ForMaskedLM`` masks, and
-    everything else reads left to right."""
-    if config.model_type == "xlnet":
-        return "permutation"
-    architectures = getattr(config, "architectures", None) or []
-    if any(a.endswith("ForMaskedLM") for a in architectures) or (
-            not architectures and config.model_type in ("bert", "roberta", "distilbert", "deberta-v2", "electra")):
-        return "masked"
-    return "causal"
-
-
-def reading_of(objective: str, pll: str = "original", permutation_reading: str = "left_to_right") -> str:
-    """One name per distinct way of scoring a sentence (what cached scores are keyed by): a causal model has one,
-    a masked LM one per ``pll``, XLNet left to right or one per ``pll`` of its pseudo reading."""
-    if objective == "causal":
-        return "causal"
-    if objective == "permutation" and permutation_reading == "left_to_right":
-        return "permutation-left_to_right"
-    return f"{objective}-pll-{pll}"
 
 
 class SentenceScorer:

@@ -187,7 +187,8 @@ def score_model(task: tuple) -> tuple[dict, str, int]:
     back when its key matches, else scored and written atomically (the unit of resume)."""
     from tqdm.auto import tqdm
 
-    from .sentence_scores import SentenceScorer, reading_of
+    from .readings import reading_of
+    from .sentence_scores import SentenceScorer
 
     args, suites, (name, model_key, untrained_seed), progress = task
     out = Path(args.output_dir)
@@ -232,7 +233,7 @@ def _write_predictions(out: Path, suite: str, model_key: str, cells: dict, appen
 def _objective(name: str) -> str:
     from transformers import AutoConfig
 
-    from .sentence_scores import objective_of
+    from .readings import objective_of
 
     return objective_of(AutoConfig.from_pretrained(name))
 

@@ -19,6 +19,7 @@ from hf_leaner.utils.args import arg, csv_list, folder_or_hub_id, nonnegative_in
 from hf_leaner.utils.errors import UsageError
 
 from .minimal_pairs import BLIMP_HUB_ID
+from .readings import PERMUTATION_READINGS, PLL_VARIANTS
 
 KNOWN_SUITES = ("blimp", "zorro")  # others are any JSONL of sentence_good / sentence_bad pairs, named by the user
 
@@ -43,10 +44,10 @@ class ZeroShotArguments:
     untrained: bool = arg(False, "also score each model's config with random weights (as MODEL-untrained): the "
                           "floor a trained model is read against")
     pll: str = arg("original", "masked LMs: original (one mask per token) or word_l2r (also mask the rest of the "
-                   "word, Kauf & Ivanova 2023)", choices=("original", "word_l2r"))
+                   "word, Kauf & Ivanova 2023)", choices=PLL_VARIANTS)
     permutation_reading: str = arg("left_to_right", "XLNet: left_to_right (each token from those before it: a code "
                                    "length) or pseudo (each token from all the others, as --pll reads a masked LM)",
-                                   choices=("left_to_right", "pseudo"))
+                                   choices=PERMUTATION_READINGS)
     batch_tokens: int = arg(4096, "token positions per forward pass", value=positive_int)
     device: str | None = arg(None, "cpu, cuda, cuda:1, ... (default: cuda when there is one)")
     workers: int = arg(1, "models scored at once, one process of one thread each (on a CPU with several models: "

@@ -102,7 +102,8 @@ def measure_bits_per_char(folder: Path, pieces: dict[str, list[str]]) -> dict:
     from hf_leaner.evaluation.bits_per_char import bits_per_char
     from transformers import AutoConfig
 
-    from hf_leaner.evaluation.sentence_scores import SentenceScorer, objective_of, reading_of
+    from hf_leaner.evaluation.readings import objective_of, reading_of
+    from hf_leaner.evaluation.sentence_scores import SentenceScorer
 
     path = folder / "bits_per_char.json"
     reading = reading_of(objective_of(AutoConfig.from_pretrained(folder)))  # the scorer's defaults, below
