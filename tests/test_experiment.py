@@ -97,6 +97,19 @@ def test_budget_fractions_train_each_strategy_on_a_share_with_its_own_lr_and_who
         assert r["reaches_target"] == (r["final"][0] + r["final"][1] <= study["target"])
         assert r["vs_baseline_same"] in ("lower", "higher", "same (inside the intervals)")
         assert r["tokens"] == 2560 * fraction
+    # zero-shot against the baseline's full budget is paired by seed: each seed's accuracy minus the baseline's
+    accuracy = {}
+    for entry in json.loads((out / "zero_shot" / "results.json").read_text())["models"].values():
+        folder = Path(entry["model"])
+        strategy = folder.parts[folder.parts.index("wsd") + 1]
+        fraction = 0.5 if folder.parent.name == "budget0.5" else 1.0
+        accuracy[strategy, fraction, int(folder.name.rsplit("seed", 1)[1])] = entry["suites"]["own"]["accuracy"]
+    for (strategy, fraction), r in rows.items():
+        mean, half = t_interval([accuracy[strategy, fraction, seed] - accuracy["baseline", 1.0, seed] for seed in (1, 2)])
+        assert r["zero_shot_difference"]["own"] == [mean, half] or (strategy, fraction) == ("baseline", 1.0)
+        word = "higher" if mean - half > 0 else "lower" if mean + half < 0 else "same (inside the interval)"
+        assert r["zero_shot_vs_baseline_full"]["own"] == word
+    assert "own minus baseline (full budget)" in printed and "difference paired by seed" in printed
     halves = [json.loads(p.read_text()) for p in (out / "runs" / "wsd").glob("*/budget0.5/*.json")]
     assert len(halves) == 6
     for run in halves:  # half the tokens in half the steps, evaluated over the whole (shorter) schedule

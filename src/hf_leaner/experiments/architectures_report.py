@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from hf_leaner.experiments.curriculum.report import paired_difference, t_interval
 from hf_leaner.experiments.curriculum.report import pm as seed_interval
-from hf_leaner.experiments.curriculum.report import t_interval
 from hf_leaner.utils.io import write_atomic
 from hf_leaner.utils.tables import markdown_table, text_table
 
@@ -42,9 +42,9 @@ def interval(result: dict, arch: str, arm: str, name: str) -> tuple[float, float
 
 def paired(result: dict, arch: str, name: str, arm: str = "leaner", other: str = "original") -> tuple[float, float]:
     """Mean and 95% half-width of ``arm - other`` over the seeds both have."""
-    theirs = {r["seed"]: metric(r, name) for r in runs_of(result, arch, other)}
-    return t_interval([metric(r, name) - theirs[r["seed"]] for r in runs_of(result, arch, arm)
-                       if metric(r, name) is not None and theirs.get(r["seed"]) is not None])
+    mine, theirs = ({r["seed"]: metric(r, name) for r in runs_of(result, arch, a) if metric(r, name) is not None}
+                    for a in (arm, other))
+    return paired_difference(mine, theirs)
 
 
 def pm(pair: tuple[float, float], digits: int = 1) -> str:
@@ -117,11 +117,9 @@ def phenomenon_differences(result: dict) -> list[list[str]]:
                            for r in runs_of(result, arch, arm)} for arm in ("leaner", "original")}
             names = sorted({p for by_seed in pairs["leaner"].values() for p in by_seed})
             for name in names:
-                diffs = [100 * (pairs["leaner"][seed][name] - pairs["original"][seed][name])
-                         for seed in pairs["leaner"] if name in pairs["leaner"][seed]
-                         and name in pairs["original"].get(seed, {}) and pairs["leaner"][seed][name] is not None
-                         and pairs["original"][seed][name] is not None]
-                mean, half = t_interval(diffs)
+                mine, theirs = ({seed: 100 * by_name[name] for seed, by_name in pairs[arm].items()
+                                 if by_name.get(name) is not None} for arm in ("leaner", "original"))
+                mean, half = paired_difference(mine, theirs)
                 if math.isfinite(half) and abs(mean) > half:
                     rows.append([arch, SUITE_NAMES.get(suite, suite), name, pm((mean, half)),
                                  "LEANER" if mean > 0 else "ORIGINAL"])

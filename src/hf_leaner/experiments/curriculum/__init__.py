@@ -39,7 +39,7 @@ _MODULES = {
     "config": ("StudyArguments",),
     "report": ("TARGET_RATIO", "CHECKPOINTS", "t_interval", "tokens_to_reach", "loss_at", "versus", "summarize",
                "fraction_rows", "format_table", "format_fraction_table", "verdict", "fraction_verdict",
-               "glue_verdict", "verdict_by_crossing", "compare_finals"),
+               "glue_verdict", "verdict_by_crossing", "compare_finals", "paired_difference"),
     "run": ("StudyData", "prepare_data", "validation_subset", "corpus_for", "run_settings", "steps_for_budget",
             "cumulative_tokens", "run_path", "stored_run", "train_run", "Study", "run_study"),
     "glue": ("glue_averages",),
@@ -50,8 +50,8 @@ if TYPE_CHECKING:
     from .config import StudyArguments  # noqa: F401
     from .glue import glue_averages  # noqa: F401
     from .report import (CHECKPOINTS, TARGET_RATIO, compare_finals, format_fraction_table, format_table,  # noqa: F401
-                         fraction_rows, fraction_verdict, glue_verdict, loss_at, summarize, t_interval,
-                         tokens_to_reach, verdict, verdict_by_crossing, versus)
+                         fraction_rows, fraction_verdict, glue_verdict, loss_at, paired_difference, summarize,
+                         t_interval, tokens_to_reach, verdict, verdict_by_crossing, versus)
     from .run import (Study, StudyData, corpus_for, cumulative_tokens, prepare_data, run_path,  # noqa: F401
                       run_settings, run_study, steps_for_budget, stored_run, train_run, validation_subset)
 

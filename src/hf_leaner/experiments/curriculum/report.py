@@ -67,6 +67,19 @@ def versus(final: tuple[float, float], other: tuple[float, float]) -> str:
     return "lower" if m + h < om - oh else "higher" if m - h > om + oh else "same (inside the intervals)"
 
 
+def paired_difference(mine: dict, theirs: dict) -> tuple[float, float]:
+    """Mean and 95% half-width of ``mine[seed] - theirs[seed]`` over the seeds both have: runs of one seed start
+    from the same weights, so the pairing removes the spread the initialisation adds to both."""
+    return t_interval([value - theirs[seed] for seed, value in mine.items() if seed in theirs])
+
+
+def sign_of(difference: tuple[float, float]) -> str:
+    """higher, lower, or the same: whether a difference's interval excludes zero."""
+    mean, half = difference
+    if not math.isfinite(half):
+        return "one seed"
+    return "higher" if mean - half > 0 else "lower" if mean + half < 0 else "same (inside the interval)"
+
 
 # ---------------------------------------------------------------------------------------------- rows
 
@@ -120,10 +133,11 @@ def fraction_rows(summary: dict, cells: dict) -> list[dict]:
         if "glue" in cell:  # higher is better: "higher" here is the strategy's win
             rows[-1].update(glue=cell["glue"], glue_vs_baseline_full=versus(cell["glue"],
                                                                             cells[schedule, "baseline", 1.0]["glue"]))
-        if cell.get("zero_shot"):  # accuracy: higher is better, as GLUE
-            base = cells[schedule, "baseline", 1.0]["zero_shot"]
-            rows[-1].update(zero_shot=cell["zero_shot"],
-                            zero_shot_vs_baseline_full={s: versus(v, base[s]) for s, v in cell["zero_shot"].items()})
+        if cell.get("zero_shot"):  # accuracy, higher is better; against the baseline's full budget, paired by seed
+            base = cells[schedule, "baseline", 1.0]["zero_shot_by_seed"]
+            difference = {s: paired_difference(mine, base[s]) for s, mine in cell["zero_shot_by_seed"].items()}
+            rows[-1].update(zero_shot=cell["zero_shot"], zero_shot_difference=difference,
+                            zero_shot_vs_baseline_full={s: sign_of(d) for s, d in difference.items()})
     return rows
 
 
@@ -173,7 +187,7 @@ def format_fraction_table(summary: dict, ci) -> str:
             "vs baseline (same budget)", "reaches target"]
     head += ["GLUE avg", "GLUE vs baseline (full budget)"] if glue else []
     suites = zero_shot_suites_of(rows)
-    head += [h for s in suites for h in (f"{s} %", f"{s} vs baseline (full budget)")]
+    head += [h for s in suites for h in (f"{s} %", f"{s} minus baseline (full budget)")]
 
     def full(r):  # the row the others are judged by
         return r["strategy"] == "baseline" and r["fraction"] == 1
@@ -183,12 +197,14 @@ def format_fraction_table(summary: dict, ci) -> str:
              "-" if r["strategy"] == "baseline" else r["vs_baseline_same"], "yes" if r["reaches_target"] else "no"]
             + ([ci(r["glue"]), "-" if full(r) else r["glue_vs_baseline_full"]] if glue else [])
             + [c for s in suites for c in (_pct(r["zero_shot"][s], ci),
-                                           "-" if full(r) else r["zero_shot_vs_baseline_full"][s])]
+                                           "-" if full(r) else _difference_cell(r, s))]
             for r in rows]
     return (text_table(head, body, numbers_right=True) +
             "\neach run at its share of the budget with its whole LR schedule and its own LR (same grid, chosen on the "
             f"held-out slice); reaches target = final loss + 95% half-width <= {summary['target']:.4f}"
-            + ("; GLUE: higher is better, a win only outside the intervals." if glue else "."))
+            + ("; GLUE: higher is better, a win only outside the intervals" if glue else "")
+            + ("; zero-shot vs baseline: the difference in points, paired by seed (a seed's runs start from the same "
+               "weights), a win only where its interval excludes zero." if suites else "."))
 
 
 def baseline_name(summary: dict) -> str:
@@ -255,25 +271,36 @@ def zero_shot_verdict(summary: dict) -> str | None:
         return None
     base = {(r["schedule"], s): v for r in rows if r["strategy"] == "baseline" and r["fraction"] == 1
             for s, v in r["zero_shot"].items()}
-    said = {"higher": "WINS (higher, outside the intervals)", "lower": "loses (lower, outside the intervals)"}
-    parts = [f"{r['strategy']} ({r['schedule']}, {r['fraction']:.0%}) {s} {_points(v)} vs {_points(base[r['schedule'], s])}: "
+    said = {"higher": "WINS (the interval above zero)", "lower": "loses (the interval below zero)",
+            "one seed": "no verdict (one seed)"}
+    parts = [f"{r['strategy']} ({r['schedule']}, {r['fraction']:.0%}) {s} {_points(v)} vs {_points(base[r['schedule'], s])}, "
+             f"difference {_points(r['zero_shot_difference'][s], signed=True)}: "
              + (_budget_shows(r["zero_shot_vs_baseline_full"][s]) if r["strategy"] == "baseline"
-                else said.get(r["zero_shot_vs_baseline_full"][s], f"no win ({r['zero_shot_vs_baseline_full'][s]})"))
+                else said.get(r["zero_shot_vs_baseline_full"][s], "no win (the interval holds zero)"))
              for r in sorted(short, key=lambda r: r["strategy"] != "baseline") for s, v in r["zero_shot"].items()]
-    return ("zero-shot grammar (each at <= 70% of the tokens vs the baseline at 100%, accuracy %): "
-            + "; ".join(parts))
+    return ("zero-shot grammar (each at <= 70% of the tokens vs the baseline at 100%, accuracy %, difference paired "
+            "by seed): " + "; ".join(parts))
 
 
 def _budget_shows(outcome: str) -> str:
     if outcome == "lower":
         return "the measure tells the budgets apart (lower with fewer tokens)"
     if outcome == "higher":
-        return "higher with fewer tokens (outside the intervals)"
-    return f"the measure does not tell the budgets apart ({outcome})"
+        return "higher with fewer tokens (the interval above zero)"
+    return "no verdict (one seed)" if outcome == "one seed" else \
+        "the measure does not tell the budgets apart (the interval holds zero)"
 
 
-def _points(pair) -> str:
-    return pm((100 * pair[0], 100 * pair[1]), 1)
+def _difference_cell(row: dict, suite: str) -> str:
+    """``+1.2 ± 0.8``, marked ``higher`` or ``lower`` only where the interval excludes zero."""
+    word = row["zero_shot_vs_baseline_full"][suite]
+    return _points(row["zero_shot_difference"][suite], signed=True) + (f" {word}" if word in ("higher", "lower") else "")
+
+
+def _points(pair, signed: bool = False) -> str:
+    """A share in points, ``mean ± half``; ``signed`` for a difference (``+1.2 ± 0.8``)."""
+    mean, half = 100 * pair[0], 100 * pair[1]
+    return (f"{mean:+.1f}" if signed else f"{mean:.1f}") + (f" ± {half:.1f}" if math.isfinite(half) else " (one seed)")
 
 
 def glue_verdict(summary: dict) -> str | None:

@@ -1,7 +1,7 @@
 """The curriculum study's zero-shot part: minimal-pair accuracy of every cell's final models (``--zero_shot``).
 
 ``zero_shot_averages(study, cells, model_dir)`` adds ``cell["zero_shot"] = {suite: (mean, 95% half-width)}`` over
-seeds to each cell, at every budget fraction; ``model_dir(schedule, strategy, lr, seed, fraction)`` is the folder a
+seeds and ``cell["zero_shot_by_seed"] = {suite: {seed: accuracy}}`` to each cell, at every budget fraction; ``model_dir(schedule, strategy, lr, seed, fraction)`` is the folder a
 run saved its model in. The pairs ``own`` makes come from the training split's vocabulary only (the study never
 shows a model, or its curriculum, the validation text it is judged on).
 """
@@ -31,9 +31,11 @@ def zero_shot_averages(study: StudyArguments, cells: dict, model_dir: Callable[.
                                                                               s["seed"], fraction))
     labels = {key: "/".join(map(str, key)) for key in models}
     scores = score_models({labels[k]: path for k, path in models.items()}, suites, data, out,
-                          study.zero_shot_pairs)
+                          study.zero_shot_pairs, workers=study.workers)
     for (schedule, strategy, fraction), cell in cells.items():
         seeds = [k for k in models if k[:3] == (schedule, strategy, fraction)]
-        cell["zero_shot"] = {suite: t_interval([scores[labels[k]][suite]["accuracy"] for k in seeds])
-                             for suite in suites}
+        # kept per seed: a seed's runs start from the same weights, so strategies are compared paired by seed
+        cell["zero_shot_by_seed"] = {suite: {k[3]: scores[labels[k]][suite]["accuracy"] for k in seeds}
+                                     for suite in suites}
+        cell["zero_shot"] = {suite: t_interval(by_seed.values()) for suite, by_seed in cell["zero_shot_by_seed"].items()}
     return suites
