@@ -87,7 +87,8 @@ def test_budget_fractions_train_each_strategy_on_a_share_with_its_own_lr_and_who
     assert "warmup-compression (wsd, 50%) own" in printed and "baseline (wsd, 50%) own" in printed
     report = (out / "report.md").read_text()  # the page: protocol, verdicts, plot, tables
     for part in ("## Protocol", "no curriculum sees it", "`warmup-compression` (easiest-first", "## Verdicts",
-                 "- fair test:", "![study](curriculum_study.png)", "vs baseline (same budget)"):
+                 "- fair test:", "![study](curriculum_study.png)", "vs baseline (same budget)",
+                 "  - warmup-compression (wsd, 50%) own"):  # one nested line per strategy under the zero-shot verdict
         assert part in report, part
     study = json.loads((out / "study.json").read_text())
     rows = {(r["strategy"], r["fraction"]): r for r in study["fraction_rows"]}

@@ -40,7 +40,9 @@ def protocol(study: StudyArguments, summary: dict) -> list[str]:
         f"- **Zero-shot**: {', '.join(suites) if suites else 'none'}"
         + (f", at most {study.zero_shot_pairs} pairs per paradigm" if study.zero_shot_pairs and suites else "")
         + "; every run's final model, at every share of the budget.",
-        f"- **Intervals**: mean ± half-width of the 95% t-interval over seeds; a win is said only outside them. The "
+        f"- **Intervals**: mean ± half-width of the 95% t-interval over seeds; a win is said only outside them. "
+        "Zero-shot scores are compared with the baseline's full budget by their difference paired by seed (a seed's "
+        "runs start from the same weights, whatever the strategy), a win only where its interval excludes zero. The "
         f"target of the paper's claim: the baseline's full-budget result with at most {TARGET_RATIO:.0%} of the "
         "tokens.",
     ]
@@ -50,7 +52,8 @@ def write_report_page(study: StudyArguments, summary: dict, out: Path) -> Path:
     command = "hf-leaner " + " ".join(shlex.quote(x) for x in sys.argv[1:])
     lines = ["# EXP3: does a curriculum teach more per token than random order?", "",
              f"Made with `{command}`.", "", "## Protocol", "", *protocol(study, summary), "",
-             "## Verdicts", "", *[f"- {line}" for line in summary["verdict"].splitlines()], "",
+             "## Verdicts", "", *[f"  - {line.strip()}" if line.startswith("  ") else f"- {line}"
+                                  for line in summary["verdict"].splitlines()], "",
              f"![study]({Path(summary['png']).name})", "", "## Tables", "", "```", summary["table"], "```", ""]
     path = out / "report.md"
     write_atomic(path, "\n".join(lines))

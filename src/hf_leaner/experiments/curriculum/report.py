@@ -273,13 +273,15 @@ def zero_shot_verdict(summary: dict) -> str | None:
             for s, v in r["zero_shot"].items()}
     said = {"higher": "WINS (the interval above zero)", "lower": "loses (the interval below zero)",
             "one seed": "no verdict (one seed)"}
-    parts = [f"{r['strategy']} ({r['schedule']}, {r['fraction']:.0%}) {s} {_points(v)} vs {_points(base[r['schedule'], s])}, "
-             f"difference {_points(r['zero_shot_difference'][s], signed=True)}: "
-             + (_budget_shows(r["zero_shot_vs_baseline_full"][s]) if r["strategy"] == "baseline"
-                else said.get(r["zero_shot_vs_baseline_full"][s], "no win (the interval holds zero)"))
-             for r in sorted(short, key=lambda r: r["strategy"] != "baseline") for s, v in r["zero_shot"].items()]
-    return ("zero-shot grammar (each at <= 70% of the tokens vs the baseline at 100%, accuracy %, difference paired "
-            "by seed): " + "; ".join(parts))
+    lines = [f"  {r['strategy']} ({r['schedule']}, {r['fraction']:.0%}) " + "; ".join(
+        f"{s} {_points(v)} vs {_points(base[r['schedule'], s])}, difference "
+        f"{_points(r['zero_shot_difference'][s], signed=True)}: "
+        + (_budget_shows(r["zero_shot_vs_baseline_full"][s]) if r["strategy"] == "baseline"
+           else said.get(r["zero_shot_vs_baseline_full"][s], "no win (the interval holds zero)"))
+        for s, v in r["zero_shot"].items()) for r in sorted(short, key=lambda r: r["strategy"] != "baseline")]
+    # one line per strategy, indented: the report page nests them under the first
+    return "\n".join(["zero-shot grammar (each at <= 70% of the tokens vs the baseline at 100%, accuracy %, difference "
+                      "paired by seed):", *lines])
 
 
 def _budget_shows(outcome: str) -> str:
