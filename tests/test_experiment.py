@@ -118,3 +118,17 @@ def test_budget_fractions_train_each_strategy_on_a_share_with_its_own_lr_and_who
     assert [s["strategy"] for s in study["rows"]] == ["baseline", "warmup-compression"]  # the full-budget table
     assert main([*argv, "--budget-fractions", "0.5"]) == 0
     assert "trained 0 runs, reused 12" in capsys.readouterr().out
+
+
+def test_iterative_pacing_evaluates_often_enough_to_reach_all_the_data(tmp_path, sample_dir):
+    """With the study's 2 evaluations a run, +5% steps from 5% could bring in at most 15% of the documents; the
+    iterative strategy evaluates its held-out slice 50 times a run instead, and grows past that."""
+    out = tmp_path / "iterative"
+    assert main(["experiment", "curriculum", "--data", str(sample_dir), "--size", "100K", "--budget", "5120",
+                 "--batch-size", "4", "--block-size", "32", "--vocab-size", "400", "--evals", "2", "--strategies",
+                 "iterative-sentence-length", "--seeds", "1", "--learning-rates", "8e-3", "--schedules", "decay",
+                 "--max-train-documents", "120", "--heldout-documents", "20", "--max-eval-documents", "10",
+                 "--zero_shot", "none", "--workers", "1", "--output", str(out)]) == 0
+    run = json.loads((out / "runs" / "decay" / "iterative-sentence-length" / "lr0.008_seed1.json").read_text())
+    assert run["settings"]["steps"] == 40 and run["settings"]["curriculum"]["curriculum_eval_steps"] == 1
+    assert max(f for _, f in run["fractions"]) > 0.05 + 2 * 0.05  # grew more often than 2 evaluations allow

@@ -16,6 +16,9 @@ class Strategy:
     settings: dict = field(default_factory=dict)  # CurriculumConfig fields
     data_config: str | None = None  # another corpus config (the source curriculum: leaner+original-...)
     seq_len_warmup: bool = False  # sequence-length warm-up from block/8 (set per block size)
+    # iterative pacing grows only when it evaluates: held-out evaluations per run, often enough for its +5% steps
+    # to reach all the data (the study's --evals, 8 by default, would stop it at 45%)
+    pacing_evaluations: int | None = None
 
 
 def _warmup(scorer: str, **more) -> dict:
@@ -34,8 +37,10 @@ STRATEGIES = {s.name: s for s in (
              {"seq_len_end": 0.3}, seq_len_warmup=True),
     Strategy("folded-compression", "3 easy-to-hard sweeps by compression ratio over all the data",
              {"difficulty": "compression_ratio", "pacing": "none", "folds": 3}),
-    Strategy("iterative-sentence-length", "TinyHelen's iterative pacing (+5% per stalled evaluation), sentence length",
-             {"difficulty": "sentence_length", "pacing": "iterative", "start_fraction": 0.05, "increment": 0.05}),
+    Strategy("iterative-sentence-length", "TinyHelen's iterative pacing (+5% per stalled held-out evaluation, 50 a run), "
+             "sentence length",
+             {"difficulty": "sentence_length", "pacing": "iterative", "start_fraction": 0.05, "increment": 0.05},
+             pacing_evaluations=50),
     Strategy("source-leaner-first", "LEANER text first, the ORIGINAL text of the same documents phased in by 50%",
              {"difficulty": "source", "pacing": "linear", "start_fraction": 0.5, "full_data_by": 0.5},
              data_config="leaner+original"),

@@ -114,6 +114,8 @@ def run_settings(study: StudyArguments, strategy: Strategy, schedule: str, lr: f
         settings["seq_len_start"] = max(8, study.block_size // 8)
     budget = study.budget if fraction == 1 else round(fraction * study.budget)
     steps = steps_for_budget(study, settings, budget)
+    if strategy.pacing_evaluations:
+        settings["curriculum_eval_steps"] = max(1, steps // strategy.pacing_evaluations)
     # folded runs of the sorted-sweep sampler are not reused: the folded order now reads shuffled windows
     order = {"folded_order": "difficulty windows, shuffled"} if settings.get("folds") else {}
     share = {"budget_fraction": fraction} if fraction != 1 else {}  # full-budget runs keep their stored settings
@@ -179,9 +181,9 @@ def train_run(study: StudyArguments, data: StudyData, settings: dict) -> dict:
     args = CurriculumConfig(
         output_dir=str(path.with_suffix("")), max_steps=steps, per_device_train_batch_size=study.batch_size,
         learning_rate=settings["learning_rate"], warmup_steps=max(1, steps // 20), weight_decay=0.01,
-        eval_strategy="steps", eval_steps=eval_steps, logging_steps=eval_steps, curriculum_eval_steps=eval_steps,
+        eval_strategy="steps", eval_steps=eval_steps, logging_steps=eval_steps,
         save_strategy="no", report_to=[], seed=settings["seed"], per_device_eval_batch_size=32, disable_tqdm=True,
-        **settings["curriculum"])
+        **{"curriculum_eval_steps": eval_steps, **settings["curriculum"]})  # a strategy may evaluate its pacing more often
     pargs = PretrainArguments(arch=study.arch, size=study.model_size, block_size=study.block_size,
                               vocab_size=study.vocab_size, max_eval_documents=study.max_eval_documents)
     extra = {"curriculum_eval_dataset": data.heldout} if args.pacing == "iterative" else {}
