@@ -301,7 +301,7 @@ def _difference_cell(row: dict, suite: str) -> str:
 
 def _points(pair, signed: bool = False) -> str:
     """A share in points, ``mean ± half``; ``signed`` for a difference (``+1.2 ± 0.8``)."""
-    mean, half = 100 * pair[0], 100 * pair[1]
+    mean, half = round(100 * pair[0], 1) + 0.0, 100 * pair[1]  # + 0.0: no "-0.0"
     return (f"{mean:+.1f}" if signed else f"{mean:.1f}") + (f" ± {half:.1f}" if math.isfinite(half) else " (one seed)")
 
 
