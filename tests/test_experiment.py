@@ -88,8 +88,10 @@ def test_budget_fractions_train_each_strategy_on_a_share_with_its_own_lr_and_who
     report = (out / "report.md").read_text()  # the page: protocol, verdicts, plot, tables
     for part in ("## Protocol", "no curriculum sees it", "`warmup-compression` (easiest-first", "## Verdicts",
                  "- fair test:", "![study](curriculum_study.png)", "vs baseline (same budget)",
-                 "  - warmup-compression (wsd, 50%) own"):  # one nested line per strategy under the zero-shot verdict
+                 "  - warmup-compression (wsd, 50%) own",  # one nested line per strategy under the zero-shot verdict
+                 "![zero-shot](curriculum_zero_shot.png)"):
         assert part in report, part
+    assert (out / "curriculum_zero_shot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # the verdict drawn
     study = json.loads((out / "study.json").read_text())
     rows = {(r["strategy"], r["fraction"]): r for r in study["fraction_rows"]}
     assert set(rows) == {(s, f) for s in ("baseline", "warmup-compression") for f in (0.5, 1.0)}

@@ -54,7 +54,9 @@ def write_report_page(study: StudyArguments, summary: dict, out: Path) -> Path:
              f"Made with `{command}`.", "", "## Protocol", "", *protocol(study, summary), "",
              "## Verdicts", "", *[f"  - {line.strip()}" if line.startswith("  ") else f"- {line}"
                                   for line in summary["verdict"].splitlines()], "",
-             f"![study]({Path(summary['png']).name})", "", "## Tables", "", "```", summary["table"], "```", ""]
+             f"![study]({Path(summary['png']).name})", "",
+             *([f"![zero-shot]({Path(summary['zero_shot_png']).name})", ""] if summary.get("zero_shot_png") else []),
+             "## Tables", "", "```", summary["table"], "```", ""]
     path = out / "report.md"
     write_atomic(path, "\n".join(lines))
     return path

@@ -49,3 +49,40 @@ def plot(summary: dict, cells: dict, path: Path, smaller: dict | None = None) ->
     plt.close(fig)
     return path
 
+
+
+def plot_zero_shot(summary: dict, path: Path) -> Path | None:
+    """The zero-shot verdict as a picture: per suite, each strategy's accuracy minus the baseline's at the full
+    budget (points, paired by seed, 95% interval) at every share of the budget; a bar that clears zero is a win."""
+    rows = [r for r in summary.get("fraction_rows", []) if r.get("zero_shot_difference")]
+    if not rows:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    suites = list(dict.fromkeys(s for r in rows for s in r["zero_shot_difference"]))
+    labels = list(dict.fromkeys(f"{r['strategy']} ({r['schedule']})" for r in rows))
+    fractions = sorted({r["fraction"] for r in rows})
+    fig, axes = plt.subplots(1, len(suites), figsize=(5.5 * len(suites), 0.45 * len(labels) + 1.8), sharey=True,
+                             squeeze=False)
+    for ax, suite in zip(axes[0], suites):
+        for k, fraction in enumerate(fractions):
+            shift = (k - (len(fractions) - 1) / 2) * 0.25
+            at = [(labels.index(f"{r['strategy']} ({r['schedule']})") + shift, r["zero_shot_difference"][suite])
+                  for r in rows if r["fraction"] == fraction and not (r["strategy"] == "baseline" and fraction == 1)]
+            if at:
+                ax.errorbar([100 * d[0] for _, d in at], [y for y, _ in at],
+                            xerr=[np.nan_to_num(100 * d[1]) for _, d in at], fmt="o", capsize=3, ms=4,
+                            label=f"{fraction:.0%} of the tokens")
+        ax.axvline(0, color="grey", ls="--", lw=1)
+        ax.set_title(f"{suite}: minus the baseline at 100%")
+        ax.set_xlabel("accuracy difference (points), paired by seed, 95% CI")
+        ax.legend(fontsize=7)
+    axes[0][0].set_yticks(range(len(labels)), labels, fontsize=8)
+    axes[0][0].invert_yaxis()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

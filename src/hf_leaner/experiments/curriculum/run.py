@@ -21,7 +21,7 @@ import numpy as np
 from hf_leaner.experiments.curriculum.config import StudyArguments
 from hf_leaner.experiments.curriculum.glue import glue_averages
 from hf_leaner.experiments.curriculum.zero_shot import zero_shot_averages
-from hf_leaner.experiments.curriculum.plot import plot
+from hf_leaner.experiments.curriculum.plot import plot, plot_zero_shot
 from hf_leaner.experiments.curriculum.report import format_table, fraction_rows, summarize, verdict
 from hf_leaner.experiments.strategies import SCHEDULES, STRATEGIES, Strategy
 from hf_leaner.utils.io import write_atomic
@@ -337,6 +337,8 @@ def run_study(study: StudyArguments) -> dict:
     summary["fraction_rows"] = fraction_rows(summary, every) if smaller else []
     summary.update(trained=runner.trained, reused=runner.reused, seconds=round(time.time() - t0, 1),
                    png=str(plot(summary, cells, out / "curriculum_study.png", smaller)))
+    if (zero_shot_png := plot_zero_shot(summary, out / "curriculum_zero_shot.png")) is not None:
+        summary["zero_shot_png"] = str(zero_shot_png)
     summary["table"] = format_table(summary)
     summary["verdict"] = verdict(summary)
     write_atomic(out / "study.json", json.dumps(summary, indent=1, default=float))
