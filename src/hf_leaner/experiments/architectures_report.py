@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from hf_leaner.experiments.curriculum.report import paired_difference, t_interval
+from hf_leaner.experiments.curriculum.report import paired_difference, sign_of, t_interval
 from hf_leaner.experiments.curriculum.report import pm as seed_interval
 from hf_leaner.utils.io import write_atomic
 from hf_leaner.utils.tables import markdown_table, text_table
@@ -52,14 +52,9 @@ def pm(pair: tuple[float, float], digits: int = 1) -> str:
 
 
 def direction(pair: tuple[float, float], higher_is_better: bool = True) -> str:
-    mean, half = pair
-    if not math.isfinite(half):
-        return "no verdict (one seed)"
-    if mean - half > 0:
-        return "LEANER better" if higher_is_better else "LEANER worse"
-    if mean + half < 0:
-        return "LEANER worse" if higher_is_better else "LEANER better"
-    return "no difference"
+    """A LEANER - ORIGINAL difference in words: better or worse only where its interval excludes zero."""
+    better, worse = ("LEANER better", "LEANER worse") if higher_is_better else ("LEANER worse", "LEANER better")
+    return {"higher": better, "lower": worse, "one seed": "no verdict (one seed)"}.get(sign_of(pair), "no difference")
 
 
 def families(result: dict) -> list[str]:
@@ -120,7 +115,7 @@ def phenomenon_differences(result: dict) -> list[list[str]]:
                 mine, theirs = ({seed: 100 * by_name[name] for seed, by_name in pairs[arm].items()
                                  if by_name.get(name) is not None} for arm in ("leaner", "original"))
                 mean, half = paired_difference(mine, theirs)
-                if math.isfinite(half) and abs(mean) > half:
+                if sign_of((mean, half)) in ("higher", "lower"):
                     rows.append([arch, SUITE_NAMES.get(suite, suite), name, pm((mean, half)),
                                  "LEANER" if mean > 0 else "ORIGINAL"])
     return rows
