@@ -41,8 +41,34 @@ def test_curriculum_study_is_fair_reports_intervals_and_resumes(tmp_path, sample
     # the same token budget: the sequence-length warm-up gets the steps its shorter early blocks need
     assert tokens["baseline"] == 3840 and 3840 <= tokens["seqlen-warmup"] < 3840 + 4 * 32
     assert (out / "curriculum_study.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the frequency-only reference, and every run that ended within 5% of it named
+    reference = study["frequency_only_loss"]
+    assert 0 < reference < math.log(400)
+    near = {(r["settings"]["strategy"], r["settings"]["seed"]) for r in runs if r["final_loss"] >= 0.95 * reference
+            and r["settings"]["learning_rate"] == rows[r["settings"]["strategy"]]["learning_rate"]}
+    assert {(n["strategy"], n["seed"]) for n in study["near_frequency_only"]} == near
+    assert "Frequency-only reference" in (out / "report.md").read_text()
+    stored = (out / "frequency_only.json").stat().st_mtime_ns
     assert main(argv) == 0  # resumable: every finished run is reused
     assert "trained 0 runs, reused 6" in capsys.readouterr().out
+    assert (out / "frequency_only.json").stat().st_mtime_ns == stored  # computed once
+
+
+def test_frequency_only_loss_is_the_validation_cross_entropy_under_smoothed_training_frequencies():
+    from datasets import Dataset, DatasetDict
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    from hf_leaner.experiments.curriculum.run import StudyData, frequency_only_loss
+
+    words = Tokenizer(models.WordLevel({"[UNK]": 0, "[SEP]": 1, "a": 2, "b": 3}, unk_token="[UNK]"))
+    words.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=words, unk_token="[UNK]", sep_token="[SEP]")
+    corpus = DatasetDict(train=Dataset.from_dict({"text": ["a a", "b [SEP] a"]}),
+                         validation=Dataset.from_dict({"text": ["a b [SEP]"]}))
+    # training counts a 3, b 1 (the special token is never a prediction): p(a) = 4/6, p(b) = 2/6 with add-one
+    expected = -(math.log(4 / 6) + math.log(2 / 6)) / 2
+    assert abs(frequency_only_loss(StudyData(corpus, tokenizer, None, set(), None)) - expected) < 1e-9
 
 
 def test_interval_and_tokens_to_target():

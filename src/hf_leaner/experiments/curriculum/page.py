@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from hf_leaner.experiments.curriculum.config import StudyArguments
-from hf_leaner.experiments.curriculum.report import TARGET_RATIO
+from hf_leaner.experiments.curriculum.report import NEAR_FREQUENCY_ONLY, TARGET_RATIO
 from hf_leaner.experiments.strategies import SCHEDULES, STRATEGIES
 from hf_leaner.utils.io import write_atomic
 
@@ -40,6 +40,10 @@ def protocol(study: StudyArguments, summary: dict) -> list[str]:
         f"- **Zero-shot**: {', '.join(suites) if suites else 'none'}"
         + (f", at most {study.zero_shot_pairs} pairs per paradigm" if study.zero_shot_pairs and suites else "")
         + "; every run's final model, at every share of the budget.",
+        *([f"- **Frequency-only reference**: {summary['frequency_only_loss']:.3f} nats/token, the validation loss of "
+           "a model that knows only how often each token occurs in the training split (add-one smoothed); a run "
+           f"ending within {NEAR_FREQUENCY_ONLY:.0%} of it has learned little beyond that, and the verdicts name such "
+           "runs."] if "frequency_only_loss" in summary else []),
         f"- **Intervals**: mean ± half-width of the 95% t-interval over seeds; a win is said only outside them. "
         "Zero-shot scores are compared with the baseline's full budget by their difference paired by seed (a seed's "
         "runs start from the same weights, whatever the strategy), a win only where its interval excludes zero. The "

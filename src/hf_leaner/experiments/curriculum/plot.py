@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hf_leaner.experiments.curriculum.report import TARGET_RATIO, baseline_name, loss_at, t_interval
+from hf_leaner.experiments.curriculum.report import (NEAR_FREQUENCY_ONLY, TARGET_RATIO, baseline_name, loss_at,
+                                                     t_interval)
 
 
 def plot(summary: dict, cells: dict, path: Path, smaller: dict | None = None) -> Path:
@@ -40,6 +41,10 @@ def plot(summary: dict, cells: dict, path: Path, smaller: dict | None = None) ->
         ax.axhline(summary["target"], color="grey", ls="--", lw=1, label=baseline_name(summary)[4:] + "'s final loss")
         ax.axvline(TARGET_RATIO * summary["budget"] / 1e6, color="grey", ls=":", lw=1,
                    label=f"{TARGET_RATIO:.0%} of the tokens (the target)")
+        reference = summary.get("frequency_only_loss")
+        if reference is not None and ax.get_ylim()[1] >= (1 - 2 * NEAR_FREQUENCY_ONLY) * reference:
+            # drawn only when the curves come near it: otherwise it would squash them
+            ax.axhline(reference, color="black", ls=":", lw=1, label="frequency-only loss")
         ax.set_title(f"{schedule} schedule" + ("; dots: whole runs on a share of the budget" if smaller else ""))
         ax.set_xlabel("training tokens (M)")
         ax.legend(fontsize=7)

@@ -141,6 +141,18 @@ def fraction_rows(summary: dict, cells: dict) -> list[dict]:
     return rows
 
 
+NEAR_FREQUENCY_ONLY = 0.05  # a run that ends within 5% of the frequency-only loss has learned little beyond it
+
+
+def near_frequency_only(cells: dict, reference: float) -> list[dict]:
+    """Every run (any cell, any seed) whose final validation loss is within ``NEAR_FREQUENCY_ONLY`` of the
+    frequency-only reference: the runs whose seed, not their strategy, may decide a comparison."""
+    return [{"schedule": schedule, "strategy": strategy, "fraction": fraction, "seed": r["settings"]["seed"],
+             "final_loss": r["final_loss"]}
+            for (schedule, strategy, fraction), cell in cells.items() for r in cell["runs"]
+            if r["final_loss"] >= (1 - NEAR_FREQUENCY_ONLY) * reference]
+
+
 def zero_shot_suites_of(rows: list[dict]) -> list[str]:
     return list(dict.fromkeys(s for r in rows for s in r.get("zero_shot", {})))
 
@@ -256,7 +268,7 @@ def verdict(summary: dict) -> str:
     fair = fraction_verdict(summary)
     crossing = verdict_by_crossing(summary)
     text = crossing if fair is None else f"{fair}\n(where the full-budget curves cross it: {crossing})"
-    for extra in (glue_verdict(summary), zero_shot_verdict(summary)):
+    for extra in (glue_verdict(summary), zero_shot_verdict(summary), frequency_only_verdict(summary)):
         text = text if extra is None else f"{text}\n{extra}"
     return text
 
@@ -282,6 +294,18 @@ def zero_shot_verdict(summary: dict) -> str | None:
     # one line per strategy, indented: the report page nests them under the first
     return "\n".join(["zero-shot grammar (each at <= 70% of the tokens vs the baseline at 100%, accuracy %, difference "
                       "paired by seed):", *lines])
+
+
+def frequency_only_verdict(summary: dict) -> str | None:
+    """Names the runs that stayed near the frequency-only loss: a seed that never left that plateau moves a mean
+    and widens an interval more than any strategy does, so a reader should know which they are."""
+    near = summary.get("near_frequency_only")
+    if not near:
+        return None
+    runs = "; ".join(f"{n['strategy']} ({n['schedule']}, {n['fraction']:.0%}) seed {n['seed']}: {n['final_loss']:.3f}"
+                     for n in near)
+    return (f"frequency-only reference {summary['frequency_only_loss']:.3f} nats/token: {len(near)} run(s) ended within "
+            f"{NEAR_FREQUENCY_ONLY:.0%} of it, having learned little beyond how often each token occurs - {runs}")
 
 
 def _budget_shows(outcome: str) -> str:

@@ -22,7 +22,8 @@ from hf_leaner.experiments.curriculum.config import StudyArguments
 from hf_leaner.experiments.curriculum.glue import glue_averages
 from hf_leaner.experiments.curriculum.zero_shot import zero_shot_averages
 from hf_leaner.experiments.curriculum.plot import plot, plot_zero_shot
-from hf_leaner.experiments.curriculum.report import format_table, fraction_rows, summarize, verdict
+from hf_leaner.experiments.curriculum.report import (format_table, fraction_rows, near_frequency_only, summarize,
+                                                     verdict)
 from hf_leaner.experiments.strategies import SCHEDULES, STRATEGIES, Strategy
 from hf_leaner.utils.io import write_atomic
 
@@ -101,6 +102,44 @@ def corpus_for(study: StudyArguments, data: StudyData, strategy: Strategy):
                                            validation=data.corpus["validation"])
     return data.corpora[config]
 
+
+
+def frequency_only_loss(data: StudyData, sample_documents: int = 20_000) -> float:
+    """The validation loss of a model that knows only how often each token occurs: the cross-entropy (nats/token)
+    of the validation split's tokens under token frequencies counted on a seeded sample of the training split
+    (add-one smoothed). A run that ends near it has learned little beyond frequencies - the plateau a small
+    masked LM can sit on for a whole short run, depending on its seed."""
+    train = data.corpus["train"]
+    sample = train.select(np.sort(np.random.default_rng(0).permutation(len(train))[:sample_documents]))
+    backend, special = data.tokenizer.backend_tokenizer, set(data.tokenizer.all_special_ids)
+
+    def counts(texts) -> np.ndarray:
+        ids = [np.asarray(e.ids, dtype=np.int64) for e in backend.encode_batch_fast(list(texts),
+                                                                                    add_special_tokens=False)]
+        out = np.bincount(np.concatenate(ids or [np.zeros(0, np.int64)]), minlength=len(data.tokenizer))
+        return out.astype(np.float64)
+
+    train_counts, validation_counts = counts(sample["text"]), counts(data.corpus["validation"]["text"])
+    ordinary = np.ones(len(train_counts), dtype=bool)
+    ordinary[list(special)] = False  # a model is never asked to predict these
+    probability = (train_counts + 1) / (train_counts + 1)[ordinary].sum()
+    seen = (validation_counts > 0) & ordinary
+    return float(-(validation_counts[seen] * np.log(probability[seen])).sum() / validation_counts[seen].sum())
+
+
+def frequency_only_reference(study: StudyArguments, data: StudyData | None) -> float:
+    """``frequency_only_loss``, computed once per study folder (it reads the corpus) and kept in
+    ``frequency_only.json`` with the settings it depends on."""
+    path = Path(study.output_dir) / "frequency_only.json"
+    key = {k: getattr(study, k) for k in ("data", "data_config", "vocab_size", "max_train_documents",
+                                          "max_eval_documents", "eval_chars_per_genre")}
+    if path.is_file():
+        stored = json.loads(path.read_text())
+        if stored.get("settings") == key:
+            return stored["loss"]
+    loss = frequency_only_loss(data if data is not None else prepare_data(study))
+    write_atomic(path, json.dumps({"settings": key, "loss": loss}, indent=1))
+    return loss
 
 
 # ---------------------------------------------------------------------------------------------- one run
@@ -335,6 +374,8 @@ def run_study(study: StudyArguments) -> dict:
         zero_shot_averages(study, every, lambda *run: run_path(study, *run).with_suffix(""))
     summary = summarize(study, cells)
     summary["fraction_rows"] = fraction_rows(summary, every) if smaller else []
+    summary["frequency_only_loss"] = frequency_only_reference(study, runner.data)
+    summary["near_frequency_only"] = near_frequency_only(every, summary["frequency_only_loss"])
     summary.update(trained=runner.trained, reused=runner.reused, seconds=round(time.time() - t0, 1),
                    png=str(plot(summary, cells, out / "curriculum_study.png", smaller)))
     if (zero_shot_png := plot_zero_shot(summary, out / "curriculum_zero_shot.png")) is not None:
