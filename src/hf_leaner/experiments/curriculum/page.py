@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from hf_leaner.experiments.curriculum.config import StudyArguments
-from hf_leaner.experiments.curriculum.report import NEAR_FREQUENCY_ONLY, TARGET_RATIO
+from hf_leaner.experiments.curriculum.report import NEAR_FREQUENCY_ONLY, TARGET_RATIO, zero_shot_suites_of
 from hf_leaner.experiments.strategies import SCHEDULES, STRATEGIES
 from hf_leaner.utils.io import write_atomic
 
@@ -16,7 +16,8 @@ from hf_leaner.utils.io import write_atomic
 def protocol(study: StudyArguments, summary: dict) -> list[str]:
     steps = study.budget // study.tokens_per_step
     grid = ", ".join(f"{lr:g}" for lr in study.learning_rates)
-    suites = [s for s in study.zero_shot if s != "none"]
+    sources = [s for s in study.zero_shot if s != "none"]
+    suites = zero_shot_suites_of(summary["rows"]) or sources  # the suites scored, not the folders they came from
     return [
         f"- **Model**: {study.arch}, {study.model_size} non-embedding parameters, a {study.vocab_size:,}-token BPE "
         "trained on the training split.",
@@ -38,6 +39,7 @@ def protocol(study: StudyArguments, summary: dict) -> list[str]:
          f"- **Tuning**: none: one learning rate ({grid}) for every strategy; seeds "
          f"{', '.join(map(str, study.seeds))}."),
         f"- **Zero-shot**: {', '.join(suites) if suites else 'none'}"
+        + (f" (from {', '.join(sources)})" if suites != sources else "")
         + (f", at most {study.zero_shot_pairs} pairs per paradigm" if study.zero_shot_pairs and suites else "")
         + "; every run's final model, at every share of the budget.",
         *([f"- **Frequency-only reference**: {summary['frequency_only_loss']:.3f} nats/token, the validation loss of "
