@@ -109,19 +109,19 @@ def frequency_only_loss(data: StudyData, sample_documents: int = 20_000) -> floa
     of the validation split's tokens under token frequencies counted on a seeded sample of the training split
     (add-one smoothed). A run that ends near it has learned little beyond frequencies - the plateau a small
     masked LM can sit on for a whole short run, depending on its seed."""
+    from hf_leaner.train.pretrain import tokenize_documents
+
     train = data.corpus["train"]
     sample = train.select(np.sort(np.random.default_rng(0).permutation(len(train))[:sample_documents]))
-    backend, special = data.tokenizer.backend_tokenizer, set(data.tokenizer.all_special_ids)
 
-    def counts(texts) -> np.ndarray:
-        ids = [np.asarray(e.ids, dtype=np.int64) for e in backend.encode_batch_fast(list(texts),
-                                                                                    add_special_tokens=False)]
-        out = np.bincount(np.concatenate(ids or [np.zeros(0, np.int64)]), minlength=len(data.tokenizer))
-        return out.astype(np.float64)
+    def counts(documents) -> np.ndarray:  # tokenized as training tokenizes them
+        ids = tokenize_documents(documents, data.tokenizer, "text").token_ids
+        return np.bincount(np.concatenate(ids or [np.zeros(0, np.int32)]),
+                           minlength=len(data.tokenizer)).astype(np.float64)
 
-    train_counts, validation_counts = counts(sample["text"]), counts(data.corpus["validation"]["text"])
+    train_counts, validation_counts = counts(sample), counts(data.corpus["validation"])
     ordinary = np.ones(len(train_counts), dtype=bool)
-    ordinary[list(special)] = False  # a model is never asked to predict these
+    ordinary[data.tokenizer.all_special_ids] = False  # a model is never asked to predict these
     probability = (train_counts + 1) / (train_counts + 1)[ordinary].sum()
     seen = (validation_counts > 0) & ordinary
     return float(-(validation_counts[seen] * np.log(probability[seen])).sum() / validation_counts[seen].sum())
@@ -133,10 +133,8 @@ def frequency_only_reference(study: StudyArguments, data: StudyData | None) -> f
     path = Path(study.output_dir) / "frequency_only.json"
     key = {k: getattr(study, k) for k in ("data", "data_config", "vocab_size", "max_train_documents",
                                           "max_eval_documents", "eval_chars_per_genre")}
-    if path.is_file():
-        stored = json.loads(path.read_text())
-        if stored.get("settings") == key:
-            return stored["loss"]
+    if (stored := stored_run(path, key)) is not None:
+        return stored["loss"]
     loss = frequency_only_loss(data if data is not None else prepare_data(study))
     write_atomic(path, json.dumps({"settings": key, "loss": loss}, indent=1))
     return loss
